@@ -1,0 +1,14 @@
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace reasonrec::cli {
+
+// Each subcommand registers itself on the app and returns nothing; its callback throws
+// reasonrec::Error (exit 1) or reasonrec::UsageError (exit 2) on failure.
+void add_data_commands(CLI::App& app);
+void add_prepare_command(CLI::App& app);
+
+}  // namespace reasonrec::cli

@@ -1,0 +1,55 @@
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "util/error.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "reasonrec: LLM reasoning for personalised rating prediction: prepare data, predict, "
+      "distil, and evaluate the reasoning (Rec-SAVER)."};
+  app.set_version_flag("--version", std::string("reasonrec ") + REASONREC_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  reasonrec::cli::add_data_commands(app);
+  reasonrec::cli::add_prepare_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  } catch (const reasonrec::UsageError& e) {
+    std::cerr << "reasonrec: usage error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const reasonrec::Error& e) {
+    std::cerr << "reasonrec: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "reasonrec: internal error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
