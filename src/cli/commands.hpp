@@ -9,6 +9,12 @@ namespace reasonrec::cli {
 // Each subcommand registers itself on the app and returns nothing; its callback throws
 // reasonrec::Error (exit 1) or reasonrec::UsageError (exit 2) on failure.
 void add_data_commands(CLI::App& app);
+// `data fetch`, registered on the `data` subcommand by add_data_commands.
+void add_fetch_command(CLI::App& data_cmd);
 void add_prepare_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_baseline_command(CLI::App& app);
+void add_prompt_command(CLI::App& app);
+void add_score_command(CLI::App& app);
 
 }  // namespace reasonrec::cli

@@ -21,6 +21,10 @@ int run(int argc, char** argv) {
 
   reasonrec::cli::add_data_commands(app);
   reasonrec::cli::add_prepare_command(app);
+  reasonrec::cli::add_eval_command(app);
+  reasonrec::cli::add_baseline_command(app);
+  reasonrec::cli::add_prompt_command(app);
+  reasonrec::cli::add_score_command(app);
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,9 @@ struct TextScore {
   std::map<std::string, double> parts;
 };
 
+// Which kind of result a signature describes (sacreBLEU's differ, e.g. in effective order).
+enum class ScoreLevel { sentence, corpus };
+
 // A reference-based text metric. Each implementation reproduces one named reference
 // implementation exactly (sacreBLEU, rouge-score, NLTK, bert_score) and says which in its
 // signature, together with every setting that changes the number.
@@ -25,6 +28,13 @@ class TextMetric {
   // Settings string in the style of sacreBLEU's, e.g.
   // "nrefs:1|case:mixed|tok:13a|smooth:exp|version:2.6.0".
   virtual std::string signature() const = 0;
+  // The signature of the settings behind sentence() or corpus() results over these
+  // references. Metrics whose signature depends on the data (sacreBLEU's nrefs) or on the
+  // level override it; the default is signature().
+  virtual std::string signature_for(
+      ScoreLevel /*level*/, const std::vector<std::vector<std::string>>& /*references*/) const {
+    return signature();
+  }
 
   // One candidate against its references (at least one).
   virtual TextScore sentence(std::string_view candidate,

@@ -1,0 +1,248 @@
+#include "eval/python_text.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "eval/python_unicode_tables.hpp"
+
+namespace reasonrec::eval::pytext {
+
+namespace {
+
+constexpr char32_t kEscapeBase = 0xDC00;  // invalid byte b decodes to U+DC00 + b
+constexpr char32_t kCapitalSigma = 0x3A3;
+constexpr char32_t kSmallSigma = 0x3C3;
+constexpr char32_t kFinalSigma = 0x3C2;
+constexpr char32_t kDottedCapitalI = 0x130;
+
+bool is_continuation(unsigned char b) {
+  return (b & 0xC0) == 0x80;
+}
+
+bool in_ranges(const tables::CodePointRange* ranges, std::size_t size, char32_t c) {
+  const auto* end = ranges + size;
+  const auto* it = std::upper_bound(
+      ranges, end, c, [](char32_t v, const tables::CodePointRange& r) { return v < r.first; });
+  return it != ranges && c <= (it - 1)->last;
+}
+
+bool is_cased(char32_t c) {
+  return in_ranges(tables::kCased, tables::kCasedSize, c);
+}
+
+bool is_case_ignorable(char32_t c) {
+  return in_ranges(tables::kCaseIgnorable, tables::kCaseIgnorableSize, c);
+}
+
+// The single-code-point lowercase mappings, expanded once from the generated runs.
+const std::vector<std::pair<char32_t, char32_t>>& lower_map() {
+  static const std::vector<std::pair<char32_t, char32_t>> map = [] {
+    std::vector<std::pair<char32_t, char32_t>> m;
+    for (std::size_t i = 0; i < tables::kLowerRunsSize; ++i) {
+      const auto& run = tables::kLowerRuns[i];
+      for (std::uint32_t c = run.first; c <= run.last; c += run.stride) {
+        m.emplace_back(static_cast<char32_t>(c),
+                       static_cast<char32_t>(static_cast<std::int64_t>(c) + run.delta));
+      }
+    }
+    std::sort(m.begin(), m.end());
+    return m;
+  }();
+  return map;
+}
+
+char32_t simple_lower(char32_t c) {
+  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+  const auto& map = lower_map();
+  const auto it = std::lower_bound(map.begin(), map.end(), std::make_pair(c, char32_t{0}));
+  return (it != map.end() && it->first == c) ? it->second : c;
+}
+
+bool is_ascii_space(unsigned char b) {
+  return (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20);
+}
+
+// Length in bytes of the whitespace code point at text[pos], or 0 if it is not whitespace.
+std::size_t space_length_at(std::string_view text, std::size_t pos) {
+  const auto b = static_cast<unsigned char>(text[pos]);
+  if (b < 0x80) return is_ascii_space(b) ? 1 : 0;
+  if (b != 0xC2 && b != 0xE1 && b != 0xE2 && b != 0xE3) return 0;  // no spaces elsewhere
+  std::size_t next = pos;
+  const char32_t c = next_code_point(text, next);
+  return is_space(c) ? next - pos : 0;
+}
+
+// Python's Final_Sigma context for the U+03A3 at index i.
+bool final_sigma(const std::u32string& s, std::size_t i) {
+  std::size_t j = i;
+  while (j > 0 && is_case_ignorable(s[j - 1])) --j;
+  if (j == 0 || !is_cased(s[j - 1])) return false;
+  j = i + 1;
+  while (j < s.size() && is_case_ignorable(s[j])) ++j;
+  return j == s.size() || !is_cased(s[j]);
+}
+
+void append_code_point_or_byte(std::string& out, char32_t c) {
+  if (c >= kEscapeBase + 0x80 && c <= kEscapeBase + 0xFF) {
+    out.push_back(static_cast<char>(c - kEscapeBase));  // an invalid byte, kept as it was
+  } else {
+    append_utf8(out, c);
+  }
+}
+
+}  // namespace
+
+char32_t next_code_point(std::string_view text, std::size_t& pos) {
+  const auto b0 = static_cast<unsigned char>(text[pos]);
+  if (b0 < 0x80) {
+    ++pos;
+    return b0;
+  }
+  std::size_t need = 0;
+  char32_t c = 0;
+  char32_t min = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1, c = b0 & 0x1F, min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2, c = b0 & 0x0F, min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3, c = b0 & 0x07, min = 0x10000;
+  }
+  bool ok = need != 0 && pos + need < text.size();
+  for (std::size_t k = 1; ok && k <= need; ++k) {
+    const auto b = static_cast<unsigned char>(text[pos + k]);
+    ok = is_continuation(b);
+    c = (c << 6) | (b & 0x3F);
+  }
+  if (ok && (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))) ok = false;
+  if (!ok) {
+    ++pos;
+    return kEscapeBase + b0;
+  }
+  pos += need + 1;
+  return c;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+std::u32string decode(std::string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  for (std::size_t pos = 0; pos < text.size();) out.push_back(next_code_point(text, pos));
+  return out;
+}
+
+std::string encode(std::u32string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char32_t c : text) append_code_point_or_byte(out, c);
+  return out;
+}
+
+bool is_space(char32_t c) {
+  if (c < 0x80) return is_ascii_space(static_cast<unsigned char>(c));
+  return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+void split_into(std::string_view text, std::vector<std::string_view>& out) {
+  std::size_t pos = 0;
+  const std::size_t n = text.size();
+  while (pos < n) {
+    std::size_t len;
+    while (pos < n && (len = space_length_at(text, pos)) != 0) pos += len;
+    if (pos >= n) break;
+    const std::size_t start = pos;
+    while (pos < n && space_length_at(text, pos) == 0) ++pos;
+    out.push_back(text.substr(start, pos - start));
+  }
+}
+
+std::vector<std::string_view> split(std::string_view text) {
+  std::vector<std::string_view> out;
+  split_into(text, out);
+  return out;
+}
+
+std::string_view rstrip(std::string_view text) {
+  // Walk forward (UTF-8 cannot be decoded backwards safely with invalid bytes) and remember
+  // where the last non-space code point ended.
+  std::size_t end = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t len = space_length_at(text, pos);
+    if (len != 0) {
+      pos += len;
+    } else {
+      next_code_point(text, pos);
+      end = pos;
+    }
+  }
+  return text.substr(0, end);
+}
+
+std::string_view strip(std::string_view text) {
+  std::size_t pos = 0;
+  std::size_t len;
+  while (pos < text.size() && (len = space_length_at(text, pos)) != 0) pos += len;
+  return rstrip(text.substr(pos));
+}
+
+std::string lower(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const bool has_capital_sigma = text.find("\xCE\xA3") != std::string_view::npos;
+  if (!has_capital_sigma) {
+    for (std::size_t pos = 0; pos < text.size();) {
+      const auto b = static_cast<unsigned char>(text[pos]);
+      if (b < 0x80) {
+        out.push_back(static_cast<char>((b >= 'A' && b <= 'Z') ? b + 32 : b));
+        ++pos;
+        continue;
+      }
+      const char32_t c = next_code_point(text, pos);
+      if (c == kDottedCapitalI) {
+        out += "i\xCC\x87";
+      } else {
+        append_code_point_or_byte(out, simple_lower(c));
+      }
+    }
+    return out;
+  }
+  // The Final_Sigma rule looks at neighbouring code points: work on the decoded text.
+  const std::u32string s = decode(text);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char32_t c = s[i];
+    if (c == kCapitalSigma) {
+      append_utf8(out, final_sigma(s, i) ? kFinalSigma : kSmallSigma);
+    } else if (c == kDottedCapitalI) {
+      out += "i\xCC\x87";
+    } else {
+      append_code_point_or_byte(out, simple_lower(c));
+    }
+  }
+  return out;
+}
+
+std::size_t length(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t pos = 0; pos < text.size(); ++count) next_code_point(text, pos);
+  return count;
+}
+
+}  // namespace reasonrec::eval::pytext

@@ -1,0 +1,93 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/paths.hpp"
+#include "support/run.hpp"
+
+namespace reasonrec::test {
+namespace {
+
+std::string magazine(const char* file) {
+  return shared_data(std::string("amazon2018_magazine_subscriptions/") + file).string();
+}
+
+TEST(PrepareCli, WritesExamplesAndReport) {
+  const auto out = scratch_dir() / "run";
+  const auto r =
+      run_reasonrec({"prepare", "--reviews", magazine("Magazine_Subscriptions_5.json.gz"), "--meta",
+                     magazine("meta_Magazine_Subscriptions.json.gz"), "--train-per-rating", "20",
+                     "--test-per-rating", "5", "--out", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| train |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lack it"), std::string::npos) << r.out;
+  std::ifstream summary_file(out / "prepare.json");
+  const auto summary = nlohmann::json::parse(summary_file);
+  EXPECT_EQ(summary["settings"]["seed"], 42);
+  std::ifstream examples(out / "examples.jsonl");
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(examples, line)) {
+    const auto e = nlohmann::json::parse(line);
+    EXPECT_TRUE(e["split"] == "train" || e["split"] == "test");
+    ++n;
+  }
+  EXPECT_EQ(n, summary["splits"]["train"]["examples"].get<std::size_t>() +
+                   summary["splits"]["test"]["examples"].get<std::size_t>());
+}
+
+TEST(PrepareCli, BadLineStopsWithFileAndLineThenSkipBadCounts) {
+  const auto dir = scratch_dir();
+  const auto path = (dir / "reviews.json").string();
+  {
+    std::ofstream f(path);
+    f << R"({"reviewerID": "A", "asin": "I1", "overall": 5.0, "unixReviewTime": 1})"
+      << "\n";
+    f << R"({"reviewerID": "A", "asin": "I2", "overall": 5.0, "unixReviewTime": )"
+      << "\n";
+    f << R"({"reviewerID": "A", "asin": "I3", "overall": "x", "unixReviewTime": 3})"
+      << "\n";
+  }
+  auto r = run_reasonrec({"prepare", "--reviews", path, "--out", (dir / "o").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(path + ":2: malformed JSON"), std::string::npos) << r.err;
+
+  r = run_reasonrec({"prepare", "--reviews", path, "--out", (dir / "o").string(), "--skip-bad"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("skipped 1 (malformed JSON), skipped 1 (wrong type)"), std::string::npos)
+      << r.out;
+}
+
+TEST(PrepareCli, MissingFileAndMissingOptionAreUsageErrors) {
+  EXPECT_EQ(run_reasonrec({"prepare", "--reviews", "/nonexistent.json", "--out", "x"}).exit_code,
+            2);
+  EXPECT_EQ(run_reasonrec({"prepare", "--out", "x"}).exit_code, 2);
+  EXPECT_EQ(
+      run_reasonrec({"prepare", "--reviews", magazine("Magazine_Subscriptions_5.json.gz"), "--out",
+                     (scratch_dir() / "o").string(), "--min-history", "5", "--max-history", "2"})
+          .exit_code,
+      2);
+}
+
+TEST(DataStatsCli, ReportsCountsAndCoverage) {
+  const auto r =
+      run_reasonrec({"data", "stats", "--json", magazine("Magazine_Subscriptions_5.json.gz"),
+                     magazine("meta_Magazine_Subscriptions.json.gz")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto s = nlohmann::json::parse(r.out);
+  EXPECT_EQ(s["reviews"].get<int>() + s["duplicate_reviews_dropped"].get<int>(), 2375);
+  EXPECT_EQ(s["users"], 348);
+  EXPECT_EQ(s["items"], 157);
+  EXPECT_EQ(s["items_with_meta"], 151);  // SOURCE.md: 151 of the 157 reviewed items
+  int total = 0;
+  for (int k = 1; k <= 5; ++k) total += s["ratings"][std::to_string(k)].get<int>();
+  EXPECT_EQ(total, s["reviews"].get<int>());
+
+  const auto text = run_reasonrec({"data", "stats", magazine("Magazine_Subscriptions_5.json.gz")});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("users: 348"), std::string::npos) << text.out;
+}
+
+}  // namespace
+}  // namespace reasonrec::test

@@ -1,0 +1,201 @@
+// NLTK's own sentence_bleu / corpus_bleu (Debian's python3-nltk 3.8, run live) against ours,
+// on candidate/reference pairs built from real Amazon review texts, for every smoothing
+// method. The pairs cover natural overlaps (other reviews of the same item), heavy overlaps
+// (edited copies of a reference), very short candidates and multiple references.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "eval/bleu_nltk.hpp"
+#include "eval/python_text.hpp"
+#include "support/paths.hpp"
+#include "support/run.hpp"
+#include "util/error.hpp"
+
+namespace reasonrec::test {
+namespace {
+
+using nlohmann::json;
+
+// Builds the pairs deterministically and scores them with NLTK. Output: one JSON document
+// {"pairs": [...], "corpora": [...]}; a null score means NLTK raised.
+constexpr const char* kNltkScript = R"PY(
+import sys, json, gzip, random, warnings
+warnings.filterwarnings("ignore")
+from nltk.translate.bleu_score import sentence_bleu, corpus_bleu, SmoothingFunction
+
+path = sys.argv[1]
+by_item = {}
+with gzip.open(path, "rt", encoding="utf-8") as f:
+    for line in f:
+        r = json.loads(line)
+        t = r.get("reviewText")
+        if t and t.strip():
+            by_item.setdefault(r["asin"], []).append(t)
+items = sorted(k for k, v in by_item.items() if len(v) >= 4)
+rng = random.Random(20240607)
+
+def edit(text):
+    words = text.split()
+    kind = rng.randrange(4)
+    if kind == 0:   # drop some words
+        words = [w for w in words if rng.random() > 0.2]
+    elif kind == 1: # swap neighbours
+        for _ in range(max(1, len(words) // 6)):
+            if len(words) > 1:
+                i = rng.randrange(len(words) - 1)
+                words[i], words[i + 1] = words[i + 1], words[i]
+    elif kind == 2: # truncate
+        words = words[: max(1, int(len(words) * rng.uniform(0.3, 0.9)))]
+    else:           # lowercase and repeat a phrase
+        words = [w.lower() for w in words]
+        if len(words) > 3:
+            i = rng.randrange(len(words) - 2)
+            words = words[: i + 3] + words[i: i + 3] + words[i + 3:]
+    return " ".join(words)
+
+pairs = []
+for n in range(360):
+    reviews = by_item[rng.choice(items)]
+    sample = rng.sample(reviews, min(len(reviews), 1 + rng.randrange(4)))
+    kind = n % 4
+    if kind == 0:    # another review of the same item
+        cand, refs = sample[0], sample[1:] or [sample[0]]
+    elif kind == 1:  # an edited copy of a reference
+        refs = sample[:-1] or sample
+        cand = edit(rng.choice(refs))
+    elif kind == 2:  # a few words only
+        refs = sample
+        words = rng.choice(refs).split()
+        start = rng.randrange(len(words))
+        cand = " ".join(words[start:start + rng.randrange(1, 6)])
+    else:            # unrelated item
+        cand = rng.choice(by_item[rng.choice(items)])
+        refs = sample
+    pairs.append({"candidate": cand, "references": refs})
+
+methods = ["none"] + ["method%d" % i for i in range(8)]
+sm = SmoothingFunction()
+def score(fn, *args, method):
+    kw = {} if method == "none" else {"smoothing_function": getattr(sm, method)}
+    try:
+        return float(fn(*args, **kw))
+    except (AssertionError, ZeroDivisionError, ValueError, IndexError):
+        return None
+
+for p in pairs:
+    refs = [r.split() for r in p["references"]]
+    hyp = p["candidate"].split()
+    p["nltk"] = {m: score(sentence_bleu, refs, hyp, method=m) for m in methods}
+
+corpora = []
+for start in range(0, len(pairs), 45):
+    chunk = list(range(start, min(len(pairs), start + 45)))
+    refs = [[r.split() for r in pairs[i]["references"]] for i in chunk]
+    hyps = [pairs[i]["candidate"].split() for i in chunk]
+    corpora.append({"ids": chunk,
+                    "nltk": {m: score(corpus_bleu, refs, hyps, method=m) for m in methods}})
+# A corpus of short candidates only, where method6 must fail at the corpus level too.
+short = [i for i, p in enumerate(pairs) if len(p["candidate"].split()) <= 2][:20]
+refs = [[r.split() for r in pairs[i]["references"]] for i in short]
+hyps = [pairs[i]["candidate"].split() for i in short]
+corpora.append({"ids": short, "nltk": {m: score(corpus_bleu, refs, hyps, method=m) for m in methods}})
+json.dump({"pairs": pairs, "corpora": corpora}, sys.stdout)
+)PY";
+
+int smoothing_of(const std::string& method) {
+  return method == "none" ? -1 : method.back() - '0';
+}
+
+// Equal up to floating-point rounding: we reproduce NLTK's arithmetic operation by operation,
+// so anything beyond a couple of ulps is a real difference (and tiny scores count too).
+void expect_same(double nltk, double ours, const std::string& what, double& worst) {
+  const double diff = std::fabs(nltk - ours);
+  const double rel = nltk != 0.0 ? diff / std::fabs(nltk) : diff;
+  worst = std::max(worst, rel);
+  EXPECT_LE(diff, 1e-4) << what;
+  EXPECT_LE(rel, 1e-12) << what << ": NLTK " << nltk << " ours " << ours;
+}
+
+TEST(BleuNltkLive, SentenceAndCorpusBleuMatchNltkOnReviewTexts) {
+  const auto data = shared_data("amazon2018_all_beauty_5core/All_Beauty_5.json.gz");
+  const RunResult r = run_python(kNltkScript, {data.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json out = json::parse(r.out);
+  const json& pairs = out.at("pairs");
+  ASSERT_EQ(pairs.size(), 360u);
+
+  // Keep the texts alive for the token views.
+  std::vector<std::string> candidates;
+  std::vector<std::vector<std::string>> references;
+  for (const json& p : pairs) {
+    candidates.push_back(p.at("candidate"));
+    references.push_back(p.at("references").get<std::vector<std::string>>());
+  }
+  std::vector<eval::Tokens> hyps;
+  std::vector<std::vector<eval::Tokens>> refs;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    hyps.push_back(eval::pytext::split(candidates[i]));
+    std::vector<eval::Tokens> rs;
+    for (const auto& ref : references[i]) rs.push_back(eval::pytext::split(ref));
+    refs.push_back(rs);
+  }
+
+  double worst = 0.0;
+  int compared = 0;
+  int errors = 0;
+  int tiny = 0;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    for (const auto& [method, expected] : pairs[i].at("nltk").items()) {
+      eval::NltkBleuOptions options;
+      options.smoothing = smoothing_of(method);
+      const std::string what = "pair " + std::to_string(i) + " " + method;
+      if (expected.is_null()) {
+        EXPECT_THROW(eval::nltk_sentence_bleu(refs[i], hyps[i], options), Error) << what;
+        ++errors;
+        continue;
+      }
+      const double v = expected.get<double>();
+      if (v > 0 && v < 1e-10) ++tiny;
+      expect_same(v, eval::nltk_sentence_bleu(refs[i], hyps[i], options), what, worst);
+      ++compared;
+    }
+  }
+  // The pairs must exercise the quirks, or this test proves less than it claims.
+  EXPECT_GT(errors, 10);
+  EXPECT_GT(tiny, 10);
+
+  int corpora = 0;
+  int corpus_errors = 0;
+  for (const json& c : out.at("corpora")) {
+    std::vector<eval::Tokens> ch;
+    std::vector<std::vector<eval::Tokens>> cr;
+    for (const json& id : c.at("ids")) {
+      ch.push_back(hyps[id.get<std::size_t>()]);
+      cr.push_back(refs[id.get<std::size_t>()]);
+    }
+    for (const auto& [method, expected] : c.at("nltk").items()) {
+      eval::NltkBleuOptions options;
+      options.smoothing = smoothing_of(method);
+      const std::string what = "corpus " + std::to_string(corpora) + " " + method;
+      if (expected.is_null()) {
+        EXPECT_THROW(eval::nltk_corpus_bleu(cr, ch, options), Error) << what;
+        ++corpus_errors;
+        continue;
+      }
+      expect_same(expected.get<double>(), eval::nltk_corpus_bleu(cr, ch, options), what, worst);
+    }
+    ++corpora;
+  }
+  EXPECT_GE(corpus_errors, 1);
+  std::cout << "NLTK live: " << compared << " sentence scores (" << errors << " NLTK errors, "
+            << tiny << " tiny scores), " << corpora << " corpora x 9 methods, worst relative "
+            << "difference " << worst << "\n";
+}
+
+}  // namespace
+}  // namespace reasonrec::test
