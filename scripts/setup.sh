@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libstemmer-dev libpcre2-dev wordnet-base
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev zstd gzip pigz
+  libgtest-dev libgmock-dev libbenchmark-dev zstd gzip pigz bc
   python3 python3-pandas python3-nltk python3-sklearn python3-scipy
 )
 

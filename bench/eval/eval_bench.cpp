@@ -108,6 +108,14 @@ std::string cpu_name() {
   return "unknown CPU";
 }
 
+// The 1-minute load average, so readers can tell a quiet machine from a busy one.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string first;
+  in >> first;
+  return first.empty() ? "unknown" : first;
+}
+
 std::string today() {
   const std::time_t now = std::time(nullptr);
   char text[32];
@@ -143,6 +151,7 @@ int run(const Options& options) {
   const auto dir =
       std::filesystem::temp_directory_path() / fmt::format("reasonrec-bench-eval-{}", ::getpid());
   std::filesystem::create_directories(dir);
+  const std::string load = load_average();
   const auto rows = make_rows(options.n, options.seed);
   const std::string csv = (dir / "predictions.csv").string();
   const std::string jsonl = (dir / "predictions.jsonl").string();
@@ -208,12 +217,13 @@ int run(const Options& options) {
       "Target: at least 20x. Point estimates agree to {:.1e}; interval endpoints differ by at most "
       "{:.4f} (independent resampling streams). Reading and scoring the same predictions as "
       "predictions.jsonl ({}) takes another {:.2f} s in reasonrec. Machine: {}, {} hardware "
-      "threads (shared). {}. Command: `build/bench/eval/bench_eval`.\n",
+      "threads (shared; 1-minute load average {} at the start of the run). {}. Command: "
+      "`build/bench/eval/bench_eval`.\n",
       with_commas(options.n), with_commas(options.resamples), python["sklearn"].get<std::string>(),
       python["numpy"].get<std::string>(), options.repeats, with_commas(options.resamples),
       with_commas(options.n), ours, theirs, ratio, max_point_diff, max_interval_diff,
       with_commas(scored.rows.size()), read_seconds, cpu_name(),
-      std::thread::hardware_concurrency(), today());
+      std::thread::hardware_concurrency(), load, today());
   std::cout << section;
   if (options.write_md) record(options.benchmarks_md, section);
   std::filesystem::remove_all(dir);

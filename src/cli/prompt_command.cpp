@@ -72,15 +72,15 @@ void run_show(const ShowArgs& args) {
                   std::to_string(args.budget));
     }
     std::cerr << "budget " << args.budget << ": " << r.tokens_before << " -> " << r.tokens_after
-              << " tokens (" << counter.name() << "), " << r.fields_trimmed
-              << " texts trimmed, " << r.items_dropped << " history items dropped\n";
+              << " tokens (" << counter.name() << "), " << r.fields_trimmed << " texts trimmed, "
+              << r.items_dropped << " history items dropped\n";
     rendered = std::move(fitted.prompt);
   } else {
     rendered = prompt::build_prompt(tmpl, request);
   }
   if (args.chat) {
     std::cout << prompt::to_chat_json(rendered).dump(2, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace)
+                                                     nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
     std::cout << prompt::to_completion(rendered) << "\n";

@@ -145,7 +145,12 @@ std::string format_prepare_report(const ordered_json& s) {
     out << " " << s["candidates"]["targets_by_rating"][std::to_string(r)].get<std::uint64_t>()
         << " |";
   }
-  out << " | " << s["candidates"]["users_with_candidates"].get<std::uint64_t>() << " |\n";
+  std::uint64_t candidate_total = 0;
+  for (const auto& [rating, n] : s["candidates"]["targets_by_rating"].items()) {
+    candidate_total += n.get<std::uint64_t>();
+  }
+  out << " " << candidate_total << " | "
+      << s["candidates"]["users_with_candidates"].get<std::uint64_t>() << " |\n";
   for (const char* split : {"train", "test"}) {
     const auto& sp = s["splits"][split];
     out << "| " << split << " |";

@@ -1,8 +1,10 @@
 #include "eval/meteor.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <unordered_map>
 #include <utility>
 
@@ -15,19 +17,6 @@ namespace {
 
 using Match = std::pair<std::size_t, std::size_t>;  // (hypothesis index, reference index)
 
-// Unmatched reference positions grouped by key, ascending. NLTK scans the unmatched reference
-// list from its end and takes the first equal entry, i.e. the highest unmatched position with
-// that key: the back of the key's stack.
-using Stacks = std::unordered_map<std::string_view, std::vector<std::size_t>>;
-
-Stacks unmatched_stacks(const std::vector<std::string>& keys, const std::vector<char>& done) {
-  Stacks stacks;
-  for (std::size_t j = 0; j < keys.size(); ++j) {
-    if (!done[j]) stacks[keys[j]].push_back(j);
-  }
-  return stacks;
-}
-
 void record(std::vector<Match>& matches, std::vector<char>& h_done, std::vector<char>& r_done,
             std::size_t i, std::size_t j) {
   matches.emplace_back(i, j);
@@ -35,17 +24,38 @@ void record(std::vector<Match>& matches, std::vector<char>& h_done, std::vector<
   r_done[j] = 1;
 }
 
-// NLTK's _match_enums over the unmatched positions, keyed by `h_keys` / `r_keys`.
-void match_equal(const std::vector<std::string>& h_keys, const std::vector<std::string>& r_keys,
+// NLTK's _match_enums over the unmatched positions, keyed by `h_keys` / `r_keys`: hypothesis
+// positions from last to first, each taking the LAST unmatched reference position with an
+// equal key. The unmatched reference positions sorted by (key, position) form one run per
+// key; taking from the end of a run is taking the highest position.
+template <typename Key>
+void match_equal(const std::vector<Key>& h_keys, const std::vector<Key>& r_keys,
                  std::vector<char>& h_done, std::vector<char>& r_done,
                  std::vector<Match>& matches) {
-  Stacks stacks = unmatched_stacks(r_keys, r_done);
+  std::vector<std::pair<std::string_view, std::size_t>> refs;
+  for (std::size_t j = 0; j < r_keys.size(); ++j) {
+    if (!r_done[j]) refs.emplace_back(r_keys[j], j);
+  }
+  if (refs.empty()) return;
+  std::sort(refs.begin(), refs.end());
+  // remaining[k]: for the run starting at k, how many of its entries are still unmatched.
+  std::vector<std::size_t> remaining(refs.size(), 0);
+  for (std::size_t k = 0; k < refs.size();) {
+    std::size_t end = k + 1;
+    while (end < refs.size() && refs[end].first == refs[k].first) ++end;
+    remaining[k] = end - k;
+    k = end;
+  }
   for (std::size_t i = h_keys.size(); i-- > 0;) {
     if (h_done[i]) continue;
-    const auto it = stacks.find(h_keys[i]);
-    if (it == stacks.end() || it->second.empty()) continue;
-    const std::size_t j = it->second.back();
-    it->second.pop_back();
+    const std::string_view key = h_keys[i];
+    const auto it = std::lower_bound(refs.begin(), refs.end(), key,
+                                     [](const std::pair<std::string_view, std::size_t>& e,
+                                        std::string_view k) { return e.first < k; });
+    if (it == refs.end() || it->first != key) continue;
+    const auto run = static_cast<std::size_t>(it - refs.begin());
+    if (remaining[run] == 0) continue;
+    const std::size_t j = refs[run + --remaining[run]].second;
     record(matches, h_done, r_done, i, j);
   }
 }
@@ -76,8 +86,45 @@ std::string format_number(double value) {
 
 }  // namespace
 
+struct MeteorWordInfo {
+  std::string stem;
+  std::vector<std::uint32_t> stem_synsets;       // WordNet::synset_ids(stem)
+  const std::vector<std::uint32_t>* stem_named;  // WordNet::synsets_named(stem)
+};
+
+class Meteor::WordCache {
+ public:
+  using Info = std::shared_ptr<const MeteorWordInfo>;
+
+  Info get(const std::string& word, const WordNet& wordnet) {
+    Shard& shard = shards_[std::hash<std::string>{}(word) % kShards];
+    {
+      const std::lock_guard<std::mutex> lock(shard.mutex);
+      if (const auto it = shard.map.find(word); it != shard.map.end()) return it->second;
+    }
+    auto info = std::make_shared<MeteorWordInfo>();
+    info->stem = stemmer_.stem(word);
+    info->stem_synsets = wordnet.synset_ids(info->stem);
+    info->stem_named = wordnet.synsets_named(info->stem);
+    const std::lock_guard<std::mutex> lock(shard.mutex);
+    if (shard.map.size() >= kMaxPerShard) shard.map.clear();  // bound memory on endless input
+    shard.map.emplace(word, info);
+    return info;
+  }
+
+ private:
+  static constexpr std::size_t kShards = 64;
+  static constexpr std::size_t kMaxPerShard = 4096;
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<std::string, Info> map;
+  };
+  PorterStemmer stemmer_;
+  std::array<Shard, kShards> shards_;
+};
+
 Meteor::Meteor(std::shared_ptr<const WordNet> wordnet, MeteorParams params)
-    : wordnet_(std::move(wordnet)), params_(params) {
+    : wordnet_(std::move(wordnet)), params_(params), cache_(std::make_shared<WordCache>()) {
   if (!wordnet_) throw Error("meteor: no WordNet given");
 }
 
@@ -93,31 +140,48 @@ MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
   match_equal(h, r, h_done, r_done, matches);
 
   // 2. Porter stems of what is left; from here on the leftovers ARE their stems
-  std::vector<std::string> h_stems(h.size());
-  std::vector<std::string> r_stems(r.size());
+  std::vector<WordCache::Info> h_info(h.size());
+  std::vector<WordCache::Info> r_info(r.size());
+  std::vector<std::string_view> h_stems(h.size());
+  std::vector<std::string_view> r_stems(r.size());
   for (std::size_t i = 0; i < h.size(); ++i) {
-    if (!h_done[i]) h_stems[i] = stemmer_.stem(h[i]);
+    if (h_done[i]) continue;
+    h_info[i] = cache_->get(h[i], *wordnet_);
+    h_stems[i] = h_info[i]->stem;
   }
   for (std::size_t j = 0; j < r.size(); ++j) {
-    if (!r_done[j]) r_stems[j] = stemmer_.stem(r[j]);
+    if (r_done[j]) continue;
+    r_info[j] = cache_->get(r[j], *wordnet_);
+    r_stems[j] = r_info[j]->stem;
   }
   match_equal(h_stems, r_stems, h_done, r_done, matches);
 
-  // 3. WordNet synonyms of the hypothesis stems: the reference stem must be one of them
+  // 3. WordNet synonyms of the hypothesis stems: the reference stem must be one of them.
+  // A reference stem r is among the lemma names of the synsets of h exactly when the synsets
+  // listing r meet synsets(h) (r == h cannot happen here: stage 2 matched equal stems). So
+  // only reference stems that WordNet lists as a lemma name can match, and when none is left
+  // no hypothesis word needs its synsets at all.
   {
-    Stacks stacks = unmatched_stacks(r_stems, r_done);
-    for (std::size_t i = h.size(); i-- > 0 && !stacks.empty();) {
+    // For every synset that lists an unmatched reference stem: those reference positions,
+    // ascending; matched ones are popped lazily from the back.
+    std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_synset;
+    for (std::size_t j = 0; j < r.size(); ++j) {
+      if (r_done[j] || r_info[j]->stem_named == nullptr) continue;
+      for (const std::uint32_t id : *r_info[j]->stem_named) by_synset[id].push_back(j);
+    }
+    for (std::size_t i = h.size(); i-- > 0 && !by_synset.empty();) {
       if (h_done[i]) continue;
-      std::vector<std::size_t>* best = nullptr;
-      for (const std::string_view synonym : wordnet_->meteor_synonyms(h_stems[i])) {
-        const auto it = stacks.find(synonym);
-        if (it == stacks.end() || it->second.empty()) continue;
-        if (best == nullptr || it->second.back() > best->back()) best = &it->second;
+      std::size_t best = r.size();  // none
+      for (const std::uint32_t id : h_info[i]->stem_synsets) {
+        const auto it = by_synset.find(id);
+        if (it == by_synset.end()) continue;
+        auto& positions = it->second;
+        while (!positions.empty() && r_done[positions.back()]) positions.pop_back();
+        if (!positions.empty() && (best == r.size() || positions.back() > best)) {
+          best = positions.back();
+        }
       }
-      if (best == nullptr) continue;
-      const std::size_t j = best->back();
-      best->pop_back();
-      record(matches, h_done, r_done, i, j);
+      if (best != r.size()) record(matches, h_done, r_done, i, best);
     }
   }
 

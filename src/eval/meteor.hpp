@@ -52,9 +52,14 @@ class Meteor {
   const MeteorParams& params() const { return params_; }
 
  private:
+  // Memo of what METEOR derives from a lowercased word (its Porter stem, and WordNet's view of
+  // the stem). Review text repeats its words, so this turns most stemming and WordNet work
+  // into one hash lookup. Thread-safe (sharded locks); it never changes a result.
+  class WordCache;
+
   std::shared_ptr<const WordNet> wordnet_;
   MeteorParams params_;
-  PorterStemmer stemmer_;
+  std::shared_ptr<WordCache> cache_;
 };
 
 // How MeteorMetric turns raw text into the tokens NLTK's meteor_score expects.

@@ -1,6 +1,7 @@
 #include "eval/nltk_word_tokenizer.hpp"
 
-#include <cstring>
+#include <cstdint>
+#include <string_view>
 
 #include "eval/python_re.hpp"
 #include "eval/python_text.hpp"
@@ -15,25 +16,63 @@ using Text = std::u32string;
 // input, not the output); a match appends its replacement and returns how many code points
 // it consumed, no match returns 0 and the code point is copied.
 template <typename Rule>
-Text substitute(const Text& s, Rule&& rule) {
+Text substitute(Text s, Rule&& rule) {
   Text out;
-  out.reserve(s.size() + 16);
+  bool matched = false;  // copy only once something matched: most passes change nothing
   std::size_t i = 0;
   while (i < s.size()) {
+    const std::size_t mark = out.size();
     const std::size_t consumed = rule(s, i, out);
     if (consumed == 0) {
-      out.push_back(s[i]);
+      if (matched) out.push_back(s[i]);
       ++i;
-    } else {
-      i += consumed;
+      continue;
     }
+    if (!matched) {
+      // The rule appended its replacement to an empty `out`; put the untouched prefix first.
+      Text replacement = out.substr(mark);
+      out.assign(s, 0, i);
+      out += replacement;
+      matched = true;
+    }
+    i += consumed;
   }
-  return out;
+  return matched ? out : s;
 }
 
-bool one_of(char32_t c, std::u32string_view set) {
-  return set.find(c) != std::u32string_view::npos;
+// A small set of code points, tested with a bitmap for ASCII (the hot path of every pass).
+class CharSet {
+ public:
+  constexpr explicit CharSet(std::u32string_view members) : others_(members) {
+    for (const char32_t c : members) {
+      if (c < 128) ascii_[c / 64] |= std::uint64_t{1} << (c % 64);
+    }
+  }
+  bool contains(char32_t c) const {
+    if (c < 128) return ((ascii_[c / 64] >> (c % 64)) & 1U) != 0;
+    return others_.find(c) != std::u32string_view::npos;
+  }
+
+ private:
+  std::uint64_t ascii_[2] = {0, 0};
+  std::u32string_view others_;
+};
+
+bool is_space(char32_t c) {
+  if (c < 128) return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
+  return pytext::is_space(c);
 }
+
+constexpr CharSet kOpeningQuotes(U"\u00AB\u201C\u2018\u201E");
+constexpr CharSet kClosingQuotes(U"\u00BB\u201D\u2019");
+constexpr CharSet kBeforeQuote(U" ([{<");
+constexpr CharSet kClitic(U"sSmMdD");
+constexpr CharSet kClosersWide(U"])}>\"'\u00BB\u201D\u2019 ");
+constexpr CharSet kClosers(U"])}>\"'");
+constexpr CharSet kSymbols(U";@#$%&");
+constexpr CharSet kQuestion(U"?!");
+constexpr CharSet kStar(U"*");
+constexpr CharSet kBrackets(U"][(){}<>");
 
 char32_t at(const Text& s, std::size_t i) {
   return i < s.size() ? s[i] : 0;
@@ -61,10 +100,9 @@ bool ieq(char32_t c, char letter) {
   return false;
 }
 
-bool imatch(const Text& s, std::size_t i, const char* word) {
-  const std::size_t n = std::strlen(word);
-  if (i + n > s.size()) return false;
-  for (std::size_t k = 0; k < n; ++k) {
+bool imatch(const Text& s, std::size_t i, std::string_view word) {
+  if (i + word.size() > s.size()) return false;
+  for (std::size_t k = 0; k < word.size(); ++k) {
     const char w = word[k];
     if (w >= 'a' && w <= 'z') {
       if (!ieq(s[i + k], w)) return false;
@@ -76,9 +114,9 @@ bool imatch(const Text& s, std::size_t i, const char* word) {
 }
 
 // Pads every code point in `set` with spaces: r" \g<0> ".
-Text pad_each(const Text& s, std::u32string_view set) {
-  return substitute(s, [set](const Text& t, std::size_t i, Text& out) -> std::size_t {
-    if (!one_of(t[i], set)) return 0;
+Text pad_each(Text s, const CharSet& set) {
+  return substitute(std::move(s), [&set](const Text& t, std::size_t i, Text& out) -> std::size_t {
+    if (!set.contains(t[i])) return 0;
     out.push_back(U' ');
     out.push_back(t[i]);
     out.push_back(U' ');
@@ -89,15 +127,15 @@ Text pad_each(const Text& s, std::u32string_view set) {
 // The two "final period" rules: ([^\.])(\.)([CLOSERS]*)\s*$ -> "\1 \2<sep>\3 ". Everything
 // after the period must be closers then whitespace, so at most one period qualifies: the
 // one just before the trailing run of closers and whitespace.
-Text final_period(const Text& s, std::u32string_view closers, bool space_after_period) {
+Text final_period(Text s, const CharSet& closers, bool space_after_period) {
   std::size_t t = s.size();
-  while (t > 0 && (one_of(s[t - 1], closers) || pytext::is_space(s[t - 1]))) --t;
+  while (t > 0 && (closers.contains(s[t - 1]) || is_space(s[t - 1]))) --t;
   if (t < 2 || s[t - 1] != U'.' || s[t - 2] == U'.') return s;
   const std::size_t period = t - 1;
   std::size_t q = period + 1;
-  while (q < s.size() && one_of(s[q], closers)) ++q;
+  while (q < s.size() && closers.contains(s[q])) ++q;
   for (std::size_t k = q; k < s.size(); ++k) {
-    if (!pytext::is_space(s[k])) return s;
+    if (!is_space(s[k])) return s;
   }
   Text out = s.substr(0, period);
   out += U' ';
@@ -110,8 +148,8 @@ Text final_period(const Text& s, std::u32string_view closers, bool space_after_p
 
 Text starting_quotes(Text s) {
   // ([«“‘„]|[`]+) -> " \1 "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
-    if (one_of(t[i], U"\u00AB\u201C\u2018\u201E")) {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+    if (kOpeningQuotes.contains(t[i])) {
       out.push_back(U' ');
       out.push_back(t[i]);
       out.push_back(U' ');
@@ -128,14 +166,14 @@ Text starting_quotes(Text s) {
   // ^\" -> ``
   if (!s.empty() && s[0] == U'"') s = U"``" + s.substr(1);
   // (``) -> " \1 "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if (t[i] != U'`' || at(t, i + 1) != U'`') return 0;
     out += U" `` ";
     return 2;
   });
   // ([ \(\[{<])(\"|\'{2}) -> "\1 `` "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
-    if (!one_of(t[i], U" ([{<")) return 0;
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+    if (!kBeforeQuote.contains(t[i])) return 0;
     std::size_t quote = 0;
     if (at(t, i + 1) == U'"') {
       quote = 1;
@@ -151,7 +189,7 @@ Text starting_quotes(Text s) {
   // (?i)(\')(?!re|ve|ll|m|t|s|d|n)(\w)\b -> "\1 \2". The two-letter alternatives of the
   // lookahead would need a word character where \b demands a non-word one, so only the
   // single letters can veto.
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if (t[i] != U'\'' || !word_at(t, i + 1) || word_at(t, i + 2)) return 0;
     const char32_t c = t[i + 1];
     for (const char letter : {'m', 't', 's', 'd', 'n'}) {
@@ -165,9 +203,9 @@ Text starting_quotes(Text s) {
 }
 
 Text punctuation(Text s) {
-  s = final_period(s, U"])}>\"'\u00BB\u201D\u2019 ", true);
+  s = final_period(std::move(s), kClosersWide, true);
   // ([:,])([^\d]) -> " \1 \2"
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if ((t[i] != U':' && t[i] != U',') || i + 1 >= t.size() || pyre::is_decimal(t[i + 1])) {
       return 0;
     }
@@ -187,7 +225,7 @@ Text punctuation(Text s) {
     }
   }
   // \.{2,} -> " \g<0> "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     std::size_t j = i;
     while (j < t.size() && t[j] == U'.') ++j;
     if (j - i < 2) return 0;
@@ -196,39 +234,39 @@ Text punctuation(Text s) {
     out.push_back(U' ');
     return j - i;
   });
-  s = pad_each(s, U";@#$%&");
-  s = final_period(s, U"])}>\"'", false);
-  s = pad_each(s, U"?!");
+  s = pad_each(std::move(s), kSymbols);
+  s = final_period(std::move(s), kClosers, false);
+  s = pad_each(std::move(s), kQuestion);
   // ([^'])' -> "\1 ' "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if (t[i] == U'\'' || at(t, i + 1) != U'\'' || at(t, i + 2) != U' ') return 0;
     out.push_back(t[i]);
     out += U" ' ";
     return 3;
   });
-  s = pad_each(s, U"*");
+  s = pad_each(std::move(s), kStar);
   return s;
 }
 
 Text ending_quotes(Text s) {
-  s = pad_each(s, U"\u00BB\u201D\u2019");
+  s = pad_each(std::move(s), kClosingQuotes);
   // '' -> " '' "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if (t[i] != U'\'' || at(t, i + 1) != U'\'') return 0;
     out += U" '' ";
     return 2;
   });
   // " -> " '' "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if (t[i] != U'"') return 0;
     out += U" '' ";
     return 1;
   });
   // ([^' ])('[sS]|'[mM]|'[dD]|') -> "\1 \2 "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if (t[i] == U'\'' || t[i] == U' ' || at(t, i + 1) != U'\'') return 0;
     std::size_t clitic = 0;
-    if (one_of(at(t, i + 2), U"sSmMdD") && at(t, i + 3) == U' ') {
+    if (kClitic.contains(at(t, i + 2)) && at(t, i + 3) == U' ') {
       clitic = 2;
     } else if (at(t, i + 2) == U' ') {
       clitic = 1;
@@ -242,7 +280,7 @@ Text ending_quotes(Text s) {
     return 1 + clitic + 1;
   });
   // ([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) -> "\1 \2 "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if (t[i] == U'\'' || t[i] == U' ' || i + 4 >= t.size() || t[i + 4] != U' ') return 0;
     const std::u32string_view clitic(t.data() + i + 1, 3);
     static constexpr std::u32string_view kClitics[] = {U"'ll", U"'LL", U"'re", U"'RE",
@@ -263,22 +301,23 @@ Text ending_quotes(Text s) {
 // the final \b); then (?i) ('t)(is)\b and (?i) ('t)(was)\b.
 Text contractions(Text s) {
   struct Split {
-    const char* first;
-    const char* second;
+    std::string_view first;
+    std::string_view second;
     bool space_after;  // (?=\s) instead of \b
   };
   static constexpr Split kTwo[] = {
       {"can", "not", false}, {"d", "'ye", false},  {"gim", "me", false},  {"gon", "na", false},
       {"got", "ta", false},  {"lem", "me", false}, {"more", "'n", false}, {"wan", "na", true}};
   for (const Split& rule : kTwo) {
-    const std::size_t a = std::strlen(rule.first);
-    const std::size_t b = std::strlen(rule.second);
-    s = substitute(s, [&](const Text& t, std::size_t i, Text& out) -> std::size_t {
-      if (!boundary(t, i) || !imatch(t, i, rule.first) || !imatch(t, i + a, rule.second)) {
+    const std::size_t a = rule.first.size();
+    const std::size_t b = rule.second.size();
+    s = substitute(std::move(s), [&](const Text& t, std::size_t i, Text& out) -> std::size_t {
+      if (!ieq(t[i], rule.first[0]) || !boundary(t, i) || !imatch(t, i, rule.first) ||
+          !imatch(t, i + a, rule.second)) {
         return 0;
       }
       const std::size_t end = i + a + b;
-      if (rule.space_after ? !(end < t.size() && pytext::is_space(t[end])) : !boundary(t, end)) {
+      if (rule.space_after ? !(end < t.size() && is_space(t[end])) : !boundary(t, end)) {
         return 0;
       }
       out.push_back(U' ');
@@ -289,9 +328,9 @@ Text contractions(Text s) {
       return a + b;
     });
   }
-  for (const char* second : {"is", "was"}) {
-    const std::size_t b = std::strlen(second);
-    s = substitute(s, [&](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  for (const std::string_view second : {std::string_view("is"), std::string_view("was")}) {
+    const std::size_t b = second.size();
+    s = substitute(std::move(s), [&](const Text& t, std::size_t i, Text& out) -> std::size_t {
       if (t[i] != U' ' || !imatch(t, i + 1, "'t") || !imatch(t, i + 3, second) ||
           !boundary(t, i + 3 + b)) {
         return 0;
@@ -313,9 +352,9 @@ std::vector<std::string> nltk_word_tokenize(std::string_view text) {
   Text s = pytext::decode(text);
   s = starting_quotes(std::move(s));
   s = punctuation(std::move(s));
-  s = pad_each(s, U"][(){}<>");
+  s = pad_each(std::move(s), kBrackets);
   // -- -> " -- "
-  s = substitute(s, [](const Text& t, std::size_t i, Text& out) -> std::size_t {
+  s = substitute(std::move(s), [](const Text& t, std::size_t i, Text& out) -> std::size_t {
     if (t[i] != U'-' || at(t, i + 1) != U'-') return 0;
     out += U" -- ";
     return 2;
@@ -327,9 +366,9 @@ std::vector<std::string> nltk_word_tokenize(std::string_view text) {
   std::vector<std::string> tokens;
   std::size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && pytext::is_space(s[i])) ++i;
+    while (i < s.size() && is_space(s[i])) ++i;
     const std::size_t start = i;
-    while (i < s.size() && !pytext::is_space(s[i])) ++i;
+    while (i < s.size() && !is_space(s[i])) ++i;
     if (i > start)
       tokens.push_back(pytext::encode(std::u32string_view(s).substr(start, i - start)));
   }

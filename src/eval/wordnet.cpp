@@ -89,8 +89,44 @@ std::shared_ptr<const WordNet> WordNet::load(const std::filesystem::path& direct
     wn->data_text_[p] = read_file(directory / ("data." + suffix));
     wn->exception_text_[p] = read_file(directory / (suffix + ".exc"));
   }
+  // Data files: "offset lex_filenum ss_type w_cnt word lex_id [word lex_id...] ...". Only the
+  // words are kept; NLTK reads nothing else for METEOR. License lines start with a space.
+  std::array<std::vector<std::pair<std::uint32_t, std::uint32_t>>, 4> by_offset;  // offset, id
+  for (const Pos pos : kAllPos) {
+    const std::size_t p = pos_index(pos);
+    const std::string file = (directory / ("data." + std::string(kFileSuffix[p]))).string();
+    const std::string& text = wn->data_text_[p];
+    for_each_line(text, [&](std::string_view line, std::size_t number) {
+      if (line.empty() || line.front() == ' ') return;
+      const auto fail = [&](const std::string& why) { throw InputError(file, number, why); };
+      const auto fields = split_fields(line.substr(0, line.find('|')));
+      std::uint32_t offset = 0;
+      std::uint32_t n_lemmas = 0;
+      if (fields.size() < 4 || fields[0].size() != 8 || !parse_uint(fields[0], offset)) {
+        fail("bad synset_offset");
+      }
+      if (offset != static_cast<std::uint32_t>(line.data() - text.data())) {
+        fail("synset_offset differs from the line's byte offset");
+      }
+      if (!parse_uint(fields[3], n_lemmas, 16) || fields.size() < 4 + 2 * std::size_t{n_lemmas}) {
+        fail("malformed synset");
+      }
+      const auto id = static_cast<std::uint32_t>(wn->synsets_.size());
+      wn->synsets_.push_back(
+          {{pos, offset}, static_cast<std::uint32_t>(wn->names_.size()), n_lemmas});
+      for (std::size_t k = 0; k < n_lemmas; ++k) {
+        const std::string_view name = strip_marker(fields[4 + 2 * k]);
+        wn->names_.push_back(name);
+        if (name.find('_') == std::string_view::npos) {
+          auto& ids = wn->named_[name];
+          if (ids.empty() || ids.back() != id) ids.push_back(id);
+        }
+      }
+      by_offset[p].emplace_back(offset, id);
+    });
+  }
   // Index files: "lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt
-  // synset_offset...". License lines start with a space.
+  // synset_offset...".
   for (const Pos pos : kAllPos) {
     const std::size_t p = pos_index(pos);
     const std::string file = (directory / ("index." + std::string(kFileSuffix[p]))).string();
@@ -110,12 +146,18 @@ std::shared_ptr<const WordNet> WordNet::load(const std::filesystem::path& direct
         fail("sense_cnt differs from synset_cnt");
       }
       Senses& senses = wn->index_[fields[0]];  // a repeated lemma replaces the earlier one
-      senses.begin[p] = static_cast<std::uint32_t>(wn->offsets_.size());
+      senses.begin[p] = static_cast<std::uint32_t>(wn->sense_ids_.size());
       senses.count[p] = n_synsets;
       for (std::size_t k = 0; k < n_synsets; ++k) {
         std::uint32_t offset = 0;
         if (!parse_uint(fields[senses_at + 2 + k], offset)) fail("bad synset_offset");
-        wn->offsets_.push_back(offset);
+        const auto& table = by_offset[p];  // ascending: data lines are in file order
+        const auto it =
+            std::lower_bound(table.begin(), table.end(), std::make_pair(offset, std::uint32_t{0}));
+        if (it == table.end() || it->first != offset) {
+          fail("no synset at offset " + std::to_string(offset) + " in data." + kFileSuffix[p]);
+        }
+        wn->sense_ids_.push_back(it->second);
       }
     });
   }
@@ -221,52 +263,62 @@ std::vector<std::string> WordNet::morphy(std::string_view form, Pos pos,
   return {};
 }
 
-std::vector<WordNet::SynsetRef> WordNet::synsets(std::string_view lemma) const {
+void WordNet::append_synset_ids(std::string_view lemma, std::vector<std::uint32_t>& out) const {
   const std::string lowered = pytext::lower(lemma);
-  std::vector<SynsetRef> out;
   for (const Pos pos : kAllPos) {
     const std::size_t p = pos_index(pos);
     for (const auto& form : morphy(lowered, pos)) {
       const Senses& senses = index_.find(form)->second;
-      for (std::uint32_t k = 0; k < senses.count[p]; ++k) {
-        out.push_back({pos, offsets_[senses.begin[p] + k]});
-      }
+      out.insert(out.end(), sense_ids_.begin() + senses.begin[p],
+                 sense_ids_.begin() + senses.begin[p] + senses.count[p]);
     }
   }
+}
+
+std::vector<WordNet::SynsetRef> WordNet::synsets(std::string_view lemma) const {
+  std::vector<std::uint32_t> ids;
+  append_synset_ids(lemma, ids);
+  std::vector<SynsetRef> out;
+  out.reserve(ids.size());
+  for (const std::uint32_t id : ids) out.push_back(synsets_[id].ref);
   return out;
 }
 
+std::vector<std::uint32_t> WordNet::synset_ids(std::string_view word) const {
+  std::vector<std::uint32_t> ids;
+  append_synset_ids(word, ids);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+const std::vector<std::uint32_t>* WordNet::synsets_named(std::string_view name) const {
+  const auto it = named_.find(name);
+  return it == named_.end() ? nullptr : &it->second;
+}
+
 std::vector<std::string_view> WordNet::lemma_names(SynsetRef synset) const {
-  const std::size_t p = pos_index(synset.pos);
-  const std::string& data = data_text_[p];
-  const std::string file = (directory_ / ("data." + std::string(kFileSuffix[p]))).string();
-  const auto fail = [&](const std::string& why) {
-    throw InputError(file, 0, why + " at offset " + std::to_string(synset.offset));
-  };
-  if (synset.offset >= data.size()) fail("no synset");
-  std::string_view line(data);
-  line = line.substr(synset.offset);
-  line = line.substr(0, line.find('\n'));
-  const auto fields = split_fields(line.substr(0, line.find('|')));
-  std::uint32_t offset = 0;
-  if (fields.size() < 4 || fields[0].size() != 8 || !parse_uint(fields[0], offset) ||
-      offset != synset.offset) {
-    fail("no synset");
+  const auto p = pos_index(synset.pos);
+  // Synsets are stored in file order, so each part of speech is an ascending run of offsets.
+  const auto it = std::lower_bound(synsets_.begin(), synsets_.end(), synset,
+                                   [](const Synset& s, const SynsetRef& ref) {
+                                     const auto sp = pos_index(s.ref.pos);
+                                     const auto rp = pos_index(ref.pos);
+                                     return sp != rp ? sp < rp : s.ref.offset < ref.offset;
+                                   });
+  if (it == synsets_.end() || !(it->ref == synset)) {
+    throw InputError((directory_ / ("data." + std::string(kFileSuffix[p]))).string(), 0,
+                     "no synset at offset " + std::to_string(synset.offset));
   }
-  std::uint32_t n_lemmas = 0;
-  if (!parse_uint(fields[3], n_lemmas, 16) || fields.size() < 4 + 2 * std::size_t{n_lemmas}) {
-    fail("malformed synset");
-  }
-  std::vector<std::string_view> names;
-  names.reserve(n_lemmas);
-  for (std::size_t k = 0; k < n_lemmas; ++k) names.push_back(strip_marker(fields[4 + 2 * k]));
-  return names;
+  return {names_.begin() + it->names_begin, names_.begin() + it->names_begin + it->names_count};
 }
 
 std::vector<std::string_view> WordNet::meteor_synonyms(std::string_view word) const {
   std::vector<std::string_view> out;
-  for (const SynsetRef& synset : synsets(word)) {
-    for (const std::string_view name : lemma_names(synset)) {
+  for (const std::uint32_t id : synset_ids(word)) {
+    const Synset& s = synsets_[id];
+    for (std::uint32_t k = 0; k < s.names_count; ++k) {
+      const std::string_view name = names_[s.names_begin + k];
       if (name.find('_') == std::string_view::npos) out.push_back(name);
     }
   }

@@ -16,8 +16,8 @@ namespace reasonrec::eval {
 // WordNetCorpusReader answers for METEOR, with NLTK's semantics: morphy with its exception
 // lists and detachment rules, synsets() over all parts of speech, lemma names.
 //
-// Loading reads the files once (about 28 MB) and indexes them; lookups are then read-only
-// and safe from many threads.
+// Loading reads the files once (about 28 MB) and indexes every synset; lookups are then
+// read-only and safe from many threads.
 class WordNet {
  public:
   // NLTK's POS_LIST order.
@@ -53,6 +53,13 @@ class WordNet {
   // except for `word` itself, which is returned as given.
   std::vector<std::string_view> meteor_synonyms(std::string_view word) const;
 
+  // The same question asked the fast way round, for METEOR's inner loop: synset_ids(word)
+  // are the synsets of synsets(word) as sorted internal ids, and synsets_named(name) the
+  // sorted ids of the synsets that list `name` (exactly, without '_') among their lemma names.
+  // `name` is in meteor_synonyms(word) exactly when name == word or the two lists intersect.
+  std::vector<std::uint32_t> synset_ids(std::string_view word) const;
+  const std::vector<std::uint32_t>* synsets_named(std::string_view name) const;
+
   std::size_t lemma_count() const { return index_.size(); }
   std::string version() const { return "3.0"; }
 
@@ -64,19 +71,29 @@ class WordNet {
   WordNet() = default;
 
   struct Senses {
-    // Range in offsets_ per part of speech.
+    // Range in sense_ids_ per part of speech.
     std::array<std::uint32_t, 4> begin{};
     std::array<std::uint32_t, 4> count{};
   };
+  struct Synset {
+    SynsetRef ref;
+    std::uint32_t names_begin;  // range in names_
+    std::uint32_t names_count;
+  };
 
   bool has(std::string_view form, Pos pos) const;
+  // Appends the synset ids of synsets(lemma) (NLTK's order, duplicates kept).
+  void append_synset_ids(std::string_view lemma, std::vector<std::uint32_t>& out) const;
 
   std::filesystem::path directory_;
   std::array<std::string, 4> index_text_;
   std::array<std::string, 4> data_text_;
   std::array<std::string, 4> exception_text_;
   std::unordered_map<std::string_view, Senses> index_;
-  std::vector<std::uint32_t> offsets_;
+  std::vector<std::uint32_t> sense_ids_;
+  std::vector<Synset> synsets_;
+  std::vector<std::string_view> names_;
+  std::unordered_map<std::string_view, std::vector<std::uint32_t>> named_;
   std::array<std::unordered_map<std::string_view, std::vector<std::string_view>>, 4> exceptions_;
 };
 

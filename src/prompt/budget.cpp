@@ -7,8 +7,12 @@ namespace reasonrec::prompt {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
-bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
+}
+bool is_utf8_continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 std::string with_marker(std::string_view prefix) {
   if (prefix.empty()) return std::string(kTruncationMarker);
@@ -18,8 +22,8 @@ std::string with_marker(std::string_view prefix) {
 // The budget's texts: descriptions and reviews the ablation shows, in every shown example,
 // and the worked examples' reasons.
 void for_each_field(PromptRequest& request, const std::function<void(std::string&)>& fn) {
-  const bool reviews = request.ablation == Ablation::None ||
-                       request.ablation == Ablation::NoDescription;
+  const bool reviews =
+      request.ablation == Ablation::None || request.ablation == Ablation::NoDescription;
   const bool descriptions = request.ablation != Ablation::NoDescription;
   auto visit = [&](ShownExample& shown) {
     if (descriptions) fn(shown.example.target.meta.description);
@@ -128,9 +132,8 @@ FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
   std::size_t dropped = 0;
   while (true) {
     std::size_t longest = 0;
-    for_each_field(working, [&](std::string& text) {
-      longest = std::max(longest, counter.count(text));
-    });
+    for_each_field(working,
+                   [&](std::string& text) { longest = std::max(longest, counter.count(text)); });
     auto fits = [&](std::size_t cap) {
       return measure(tmpl, capped(working, cap, counter).first, counter) <= options.max_tokens;
     };

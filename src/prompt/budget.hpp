@@ -36,11 +36,10 @@ struct FittedPrompt {
 
 // Keeps the prompt within options.max_tokens. First the longest descriptions and reviews
 // (of the target, its history and any worked examples, whose reasons count as reviews; only
-// the texts the ablation shows)
-// are cut to a common cap, the largest cap that fits; when even min_field_tokens is too
-// much, the oldest history item of the example with the longest history is dropped (worked
-// examples before the target on ties) and the cap is searched again. Returns the smallest
-// prompt with fits == false when nothing more can go.
+// the texts the ablation shows) are cut to a common cap, the largest cap that fits; when even
+// min_field_tokens is too much, the oldest history item of the example with the longest history is
+// dropped (worked examples before the target on ties) and the cap is searched again. Returns the
+// smallest prompt with fits == false when nothing more can go.
 FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
                            const TokenCounter& counter, const BudgetOptions& options);
 

@@ -21,8 +21,9 @@ std::string join_categories(const std::vector<std::string>& categories) {
 }
 
 const std::vector<std::string>& history_fields() {
-  static const std::vector<std::string> fields{"number", "item_id", "title",  "brand",  "categories",
-                                               "description", "price", "rating", "review", "summary"};
+  static const std::vector<std::string> fields{"number",     "item_id",     "title", "brand",
+                                               "categories", "description", "price", "rating",
+                                               "review",     "summary"};
   return fields;
 }
 

@@ -23,10 +23,18 @@ struct Heading {
   std::size_t content_begin = 0;  // text after the heading on the same line
 };
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-bool is_space(char c) { return is_blank(c) || c == '\n' || c == '\f'; }
-bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_markup(char c) { return c == '#' || c == '*' || c == '_' || c == '`'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+bool is_space(char c) {
+  return is_blank(c) || c == '\n' || c == '\f';
+}
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_markup(char c) {
+  return c == '#' || c == '*' || c == '_' || c == '`';
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -76,8 +84,8 @@ Heading classify_heading(std::string_view s, const Line& line) {
   for (std::string_view n : {"reason", "reasoning", "explanation", "rationale"}) {
     if (name == n) kind = HeadingKind::Reason;
   }
-  for (std::string_view n :
-       {"rating", "final rating", "predicted rating", "rating prediction", "predicted user rating"}) {
+  for (std::string_view n : {"rating", "final rating", "predicted rating", "rating prediction",
+                             "predicted user rating"}) {
     if (name == n) kind = HeadingKind::Rating;
   }
   if (kind == HeadingKind::None) return {};
@@ -377,8 +385,8 @@ class RatingParser {
       if (lines_.size() == 1 || it->begin == 0) {
         return resolve(in_line, RatingSource::FinalLine, "", "the last line");
       }
-      return resolve(in_line, RatingSource::FinalLine,
-                     clean_reasoning(s_.substr(0, it->begin)), "the last line");
+      return resolve(in_line, RatingSource::FinalLine, clean_reasoning(s_.substr(0, it->begin)),
+                     "the last line");
     }
     return std::nullopt;
   }
@@ -445,7 +453,9 @@ class RatingParser {
 
 }  // namespace
 
-ParsedRating parse_rating(std::string_view output) { return RatingParser(output).run(); }
+ParsedRating parse_rating(std::string_view output) {
+  return RatingParser(output).run();
+}
 
 std::string_view source_name(RatingSource source) {
   switch (source) {

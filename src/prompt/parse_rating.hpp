@@ -38,8 +38,8 @@ struct ParsedRating {
   std::optional<double> value;  // the number found, also when rejected (3.5, 7, 8 of 8/10)
   RatingSource source = RatingSource::Unparsed;
   ParseFailure failure = ParseFailure::None;
-  std::string detail;     // for unparsed outputs: why, in words
-  std::string reasoning;  // the reasoning text without headings and the rating statement
+  std::string detail;        // for unparsed outputs: why, in words
+  std::string reasoning;     // the reasoning text without headings and the rating statement
   bool spelled_out = false;  // the rating was a word ("four")
 
   bool parsed() const { return rating.has_value(); }

@@ -11,9 +11,15 @@ unsigned char byte_at(std::string_view s, std::size_t i) {
   return i < s.size() ? static_cast<unsigned char>(s[i]) : 0;
 }
 
-bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_ascii_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool is_blank(unsigned char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_ascii_letter(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_ascii_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_blank(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
 
 // The decimal digit at s[i] in any script we accept, with its byte length; -1 otherwise.
 int digit_at(std::string_view s, std::size_t i, std::size_t& length) {
@@ -145,6 +151,8 @@ class Scanner {
     m.value = filled;
     m.stars = true;
     if (empty > 0) m.scale = filled + empty;
+    // A lone filled star is decoration ("Great pick ⭐"), not a 1-star rating.
+    if (filled + empty == 1) m.ignored = true;
     found_.push_back(m);
     return i;
   }
@@ -152,8 +160,8 @@ class Scanner {
   std::size_t read_word(std::size_t start) {
     std::size_t i = start;
     while (is_ascii_letter(byte_at(s_, i))) ++i;
-    if (start > 0 && (is_ascii_letter(byte_at(s_, start - 1)) ||
-                      is_ascii_digit(byte_at(s_, start - 1)))) {
+    if (start > 0 &&
+        (is_ascii_letter(byte_at(s_, start - 1)) || is_ascii_digit(byte_at(s_, start - 1)))) {
       return i;
     }
     const std::string_view w = std::string_view(low_).substr(start, i - start);
@@ -269,10 +277,18 @@ class Scanner {
       pos = read_scale(m, pos);
       // "4 stars", "4-star", "4 star rating"
       std::size_t p = byte_at(s_, pos) == '-' ? pos + 1 : skip_blanks(pos);
+      std::size_t glyph_length = 0;
       if (word_at(p, "stars") || word_at(p, "star")) {
         m.stars = true;
         pos = p + (word_at(p, "stars") ? 5 : 4);
         if (!m.scale) pos = read_scale(m, pos);
+      } else if (star_glyph_at(s_, p, glyph_length) >= 0) {
+        // "4 ⭐", "4/5 ★": the glyphs are the unit, not a second rating.
+        m.stars = true;
+        if (RatingMention* glyphs = mention_at(p)) {
+          glyphs->ignored = true;
+          pos = glyphs->end;
+        }
       }
       // "a 5-point scale", "5 point": describes the scale, not a rating.
       if (word_at(p, "point") || word_at(p, "scale")) m.ignored = true;
@@ -309,15 +325,36 @@ class Scanner {
         break;
       }
     }
-    static constexpr std::string_view kPhrases[] = {
-        "rate it",       "rate this",       "rate this product", "rate this item",
-        "rate the item", "rate the product", "rate the video",   "rate the new product",
-        "rate the new item", "rate the new video", "rated",      "rate",
-        "rating of",     "rating is",       "rating would be",  "rating will be",
-        "rating:",       "rating =",        "score of",         "score is",
-        "score:",        "give it",         "give this",        "gives it",
-        "giving it",     "predict",         "predicted",        "prediction is",
-        "prediction:",   "answer is"};
+    static constexpr std::string_view kPhrases[] = {"rate it",
+                                                    "rate this",
+                                                    "rate this product",
+                                                    "rate this item",
+                                                    "rate the item",
+                                                    "rate the product",
+                                                    "rate the video",
+                                                    "rate the new product",
+                                                    "rate the new item",
+                                                    "rate the new video",
+                                                    "rated",
+                                                    "rate",
+                                                    "rating of",
+                                                    "rating is",
+                                                    "rating would be",
+                                                    "rating will be",
+                                                    "rating:",
+                                                    "rating =",
+                                                    "score of",
+                                                    "score is",
+                                                    "score:",
+                                                    "give it",
+                                                    "give this",
+                                                    "gives it",
+                                                    "giving it",
+                                                    "predict",
+                                                    "predicted",
+                                                    "prediction is",
+                                                    "prediction:",
+                                                    "answer is"};
     for (std::string_view phrase : kPhrases) {
       if (ends_with_word(article_free, phrase)) m.phrase = true;
     }

@@ -58,8 +58,8 @@ class Parser {
       pos = end + 1;
     }
     if (!open_.empty()) {
-      fail(open_.back().line, "{{#" + open_.back().keyword + describe(open_.back().name) +
-                                  "}} is never closed");
+      fail(open_.back().line,
+           "{{#" + open_.back().keyword + describe(open_.back().name) + "}} is never closed");
     }
   }
 
@@ -153,14 +153,14 @@ class Parser {
         }
         {
           auto& outer = current();
-          outer.push_back(Node{tag.keyword == "each" ? Node::Kind::Each : Node::Kind::If, tag.name,
-                               line_, {}});
+          outer.push_back(
+              Node{tag.keyword == "each" ? Node::Kind::Each : Node::Kind::If, tag.name, line_, {}});
           open_.push_back(Open{tag.keyword, tag.name, line_, &outer});
         }
         return;
       case TagKind::Close:
-        if (open_.empty()) fail(line_, "{{/" + tag.keyword + "}} without a matching {{#" +
-                                           tag.keyword + "}}");
+        if (open_.empty())
+          fail(line_, "{{/" + tag.keyword + "}} without a matching {{#" + tag.keyword + "}}");
         if (open_.back().keyword != tag.keyword) {
           fail(line_, "{{/" + tag.keyword + "}} closes {{#" + open_.back().keyword +
                           describe(open_.back().name) + "}} opened on line " +
@@ -262,12 +262,12 @@ void check_nodes(const std::vector<Node>& nodes, std::vector<Layer>& chain,
     if (node.kind == Node::Kind::Text) continue;
     const auto found = lookup(chain, node.text);
     if (found.found == Found::None) {
-      const std::string tag = node.kind == Node::Kind::Var ? "{{" + node.text + "}}"
+      const std::string tag = node.kind == Node::Kind::Var    ? "{{" + node.text + "}}"
                               : node.kind == Node::Kind::Each ? "{{#each " + node.text + "}}"
                                                               : "{{#if " + node.text + "}}";
       throw InputError(source, node.line,
-                       "unknown placeholder '" + node.text + "' in " + tag + "; known here: " +
-                           known_names(chain));
+                       "unknown placeholder '" + node.text + "' in " + tag +
+                           "; known here: " + known_names(chain));
     }
     if (node.kind == Node::Kind::Var && found.found == Found::List) {
       throw InputError(source, node.line,
@@ -297,8 +297,8 @@ void render_nodes(const std::vector<Node>& nodes, std::vector<Layer>& chain, std
         break;
       case Node::Kind::If: {
         const auto found = lookup(chain, node.text);
-        const bool on = found.found == Found::Value ? !found.value->empty()
-                                                    : !found.list->items.empty();
+        const bool on =
+            found.found == Found::Value ? !found.value->empty() : !found.list->items.empty();
         if (on) render_nodes(node.children, chain, out);
         break;
       }

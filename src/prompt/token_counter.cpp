@@ -5,7 +5,9 @@
 namespace reasonrec::prompt {
 
 namespace {
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
+}
 }  // namespace
 
 std::size_t EstimateTokenCounter::count(std::string_view text) const {

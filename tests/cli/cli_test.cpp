@@ -18,7 +18,7 @@ TEST(Cli, NoSubcommandIsUsageError) {
 }
 
 TEST(Cli, UnknownOptionIsUsageError) {
-  const auto r = run_reasonrec({"prepare", "--no-such-option"});
+  const auto r = run_reasonrec({"data", "stats", "--no-such-option", std::string(REASONREC_SOURCE_DIR) + "/README.md"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no-such-option"), std::string::npos) << r.err;
 }

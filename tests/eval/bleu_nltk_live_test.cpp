@@ -197,5 +197,76 @@ TEST(BleuNltkLive, SentenceAndCorpusBleuMatchNltkOnReviewTexts) {
             << "difference " << worst << "\n";
 }
 
+TEST(BleuNltkLive, VeryLongAndUnicodeTextsMatchNltk) {
+  // 10,000-word texts (exact Fraction arithmetic of method5/6 on large denominators) and
+  // texts full of emoji, accents, curly quotes, CJK and odd whitespace.
+  const auto data = shared_data("amazon2018_all_beauty_5core/All_Beauty_5.json.gz");
+  const RunResult r = run_python(R"PY(
+import sys, json, gzip, random, warnings
+warnings.filterwarnings("ignore")
+from nltk.translate.bleu_score import sentence_bleu, SmoothingFunction
+words = []
+with gzip.open(sys.argv[1], "rt", encoding="utf-8") as f:
+    for line in f:
+        words += (json.loads(line).get("reviewText") or "").split()
+rng = random.Random(5)
+long_ref = words[:10000]
+long_cand = [w if rng.random() > 0.1 else rng.choice(words) for w in long_ref]
+odd = ["café", "café", "“quoted”", "👍🏽", "👨‍👩",
+       "中文", "日本語", "naïve", "—", "…", " ", "　",
+       "İstanbul", "ΣΟΦΙΑ"]
+def mix(n):
+    return " ".join(rng.choice(odd + words[:300]) for _ in range(n))
+texts = [(" ".join(long_cand), [" ".join(long_ref)]),
+         (" ".join(long_ref[:9000]), [" ".join(long_ref), " ".join(long_cand[:5000])])]
+for _ in range(60):
+    ref = mix(rng.randrange(1, 40))
+    cand = " ".join(w for w in ref.split() if rng.random() > 0.3) + " " + mix(rng.randrange(0, 5))
+    texts.append((cand, [ref, mix(rng.randrange(1, 20))][: 1 + rng.randrange(2)]))
+texts.append(("", ["中文"]))
+texts.append((" 	　 ", ["x"]))
+sm = SmoothingFunction()
+out = []
+for cand, refs in texts:
+    scores = {}
+    for m in ["none"] + ["method%d" % i for i in range(8)]:
+        kw = {} if m == "none" else {"smoothing_function": getattr(sm, m)}
+        try:
+            scores[m] = float(sentence_bleu([r.split() for r in refs], cand.split(), **kw))
+        except AssertionError:
+            scores[m] = None
+    out.append({"candidate": cand, "references": refs, "nltk": scores})
+json.dump(out, sys.stdout)
+)PY",
+                                 {data.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json cases = json::parse(r.out);
+  ASSERT_GE(cases.size(), 60u);
+  ASSERT_GE(eval::pytext::split(cases[0].at("candidate").get<std::string>()).size(), 10000u);
+  double worst = 0.0;
+  int compared = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string cand = cases[i].at("candidate");
+    const auto ref_texts = cases[i].at("references").get<std::vector<std::string>>();
+    std::vector<eval::Tokens> refs;
+    for (const auto& t : ref_texts) refs.push_back(eval::pytext::split(t));
+    const eval::Tokens hyp = eval::pytext::split(cand);
+    for (const auto& [method, expected] : cases[i].at("nltk").items()) {
+      eval::NltkBleuOptions options;
+      options.smoothing = smoothing_of(method);
+      const std::string what = "text " + std::to_string(i) + " " + method;
+      if (expected.is_null()) {
+        EXPECT_THROW(eval::nltk_sentence_bleu(refs, hyp, options), Error) << what;
+        continue;
+      }
+      expect_same(expected.get<double>(), eval::nltk_sentence_bleu(refs, hyp, options), what,
+                  worst);
+      ++compared;
+    }
+  }
+  std::cout << "NLTK live, long and Unicode texts: " << compared
+            << " scores, worst relative difference " << worst << "\n";
+}
+
 }  // namespace
 }  // namespace reasonrec::test

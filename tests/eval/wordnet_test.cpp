@@ -125,10 +125,24 @@ TEST(WordNet, MissingOrBrokenFilesAreNamedInTheError) {
     EXPECT_NE(e.file().find("index.verb"), std::string::npos) << e.what();
     EXPECT_EQ(e.line(), 2U);
   }
+  // An index entry pointing at no synset of the data file.
   std::ofstream(dir / "index.verb") << "run v 1 0 1 0 00000042\n";
+  try {
+    WordNet::load(dir);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.file().find("index.verb"), std::string::npos) << e.what();
+    EXPECT_NE(e.reason().find("offset 42"), std::string::npos) << e.what();
+  }
+  // A minimal valid WordNet: one verb synset.
+  std::ofstream(dir / "data.verb") << "00000000 29 v 02 run 0 go_on 0 000 | move fast\n";
+  std::ofstream(dir / "index.verb") << "run v 1 0 1 0 00000000\n";
   const auto wn = WordNet::load(dir);
-  ASSERT_EQ(wn->synsets("run").size(), 1U);
-  EXPECT_THROW(wn->lemma_names(wn->synsets("run")[0]), InputError);  // no such data line
+  ASSERT_EQ(wn->synsets("Runs").size(), 1U);
+  EXPECT_EQ(as_strings(wn->lemma_names(wn->synsets("run")[0])),
+            (std::vector<std::string>{"run", "go_on"}));
+  EXPECT_EQ(as_strings(wn->meteor_synonyms("runs")), (std::vector<std::string>{"run", "runs"}));
+  EXPECT_THROW(wn->lemma_names({WordNet::Pos::Verb, 7}), InputError);
 }
 
 }  // namespace

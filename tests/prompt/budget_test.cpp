@@ -35,9 +35,9 @@ const std::string kMarker = " \xE2\x80\xA6[truncated]";
 TEST(EstimateTokenCounter, TakesTheLargerOfWordAndByteEstimates) {
   const EstimateTokenCounter c;
   EXPECT_EQ(c.count(""), 0u);
-  EXPECT_EQ(c.count("a b c d e f"), 8u);                // 6 words * 4/3 = 8 > 11 bytes / 4
-  EXPECT_EQ(c.count(std::string(40, 'x')), 10u);        // 1 word, 40 bytes / 4
-  EXPECT_EQ(c.count("lotion  smells\n\tlovely"), 6u);   // 3 words -> 4; 22 bytes -> 6
+  EXPECT_EQ(c.count("a b c d e f"), 8u);               // 6 words * 4/3 = 8 > 11 bytes / 4
+  EXPECT_EQ(c.count(std::string(40, 'x')), 10u);       // 1 word, 40 bytes / 4
+  EXPECT_EQ(c.count("lotion  smells\n\tlovely"), 6u);  // 3 words -> 4; 22 bytes -> 6
 }
 
 TEST(TruncateText, KeepsWholeWordsAndAddsTheMarker) {
@@ -50,7 +50,7 @@ TEST(TruncateText, KeepsWholeWordsAndAddsTheMarker) {
 TEST(TruncateText, CutsAnOverlongFirstWordBetweenUtf8Characters) {
   const EstimateTokenCounter c;  // 1 token per 4 bytes for a single word
   std::string word;
-  for (int i = 0; i < 20; ++i) word += "\xC3\xA9";  // "é" x 20 = 40 bytes
+  for (int i = 0; i < 20; ++i) word += "\xC3\xA9";    // "é" x 20 = 40 bytes
   const std::string cut = truncate_text(word, 3, c);  // at most 12 bytes: 6 characters
   EXPECT_EQ(cut, word.substr(0, 12) + kMarker);
   // One word counts at least 2 (4/3 rounded up): 8 bytes, 4 characters, after the blanks.
@@ -89,7 +89,8 @@ TEST(Budget, PromptUnderBudgetIsUntouched) {
   EXPECT_TRUE(fitted.report.fits);
   EXPECT_EQ(fitted.report.tokens_after, full);
   EXPECT_EQ(fitted.report.fields_trimmed, 0u);
-  EXPECT_EQ(to_completion(fitted.prompt), to_completion(build_prompt(load_builtin_template("cot"), r)));
+  EXPECT_EQ(to_completion(fitted.prompt),
+            to_completion(build_prompt(load_builtin_template("cot"), r)));
 }
 
 TEST(Budget, TrimsTheLongestTextFirst) {
@@ -105,7 +106,8 @@ TEST(Budget, TrimsTheLongestTextFirst) {
   EXPECT_EQ(fitted.report.fields_trimmed, 1u);
   EXPECT_EQ(fitted.report.items_dropped, 0u);
   EXPECT_EQ(fitted.report.tokens_after, full - 100);
-  EXPECT_NE(to_completion(fitted.prompt).find("long98 \xE2\x80\xA6[truncated]\n"), std::string::npos);
+  EXPECT_NE(to_completion(fitted.prompt).find("long98 \xE2\x80\xA6[truncated]\n"),
+            std::string::npos);
 }
 
 TEST(Budget, ThenTrimsTheNextLongestToTheSameCap) {

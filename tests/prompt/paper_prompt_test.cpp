@@ -165,9 +165,9 @@ std::vector<std::string> prefixed(const data::Example& e, const std::string& lab
 
 TEST(Ablations, NoReviewRemovesExactlyTheReviewLines) {
   const auto e = test::beauty_example();
-  EXPECT_EQ(removed_lines(render(e, "beauty", Ablation::None),
-                          render(e, "beauty", Ablation::NoReview)),
-            prefixed(e, "User Review: ", false));
+  EXPECT_EQ(
+      removed_lines(render(e, "beauty", Ablation::None), render(e, "beauty", Ablation::NoReview)),
+      prefixed(e, "User Review: ", false));
 }
 
 TEST(Ablations, NoReviewRatingRemovesExactlyReviewAndRatingLines) {
@@ -234,8 +234,8 @@ TEST(PromptNames, ModesAndAblationsRoundTrip) {
   for (auto m : {Mode::Cot, Mode::Direct, Mode::Explain, Mode::Verify}) {
     EXPECT_EQ(parse_mode(mode_name(m)), m);
   }
-  for (auto a : {Ablation::None, Ablation::NoReview, Ablation::NoReviewRating,
-                 Ablation::NoDescription}) {
+  for (auto a :
+       {Ablation::None, Ablation::NoReview, Ablation::NoReviewRating, Ablation::NoDescription}) {
     EXPECT_EQ(parse_ablation(ablation_name(a)), a);
   }
   EXPECT_EQ(parse_ablation("no_review_rating"), Ablation::NoReviewRating);

@@ -11,9 +11,9 @@ using S = RatingSource;
 struct Case {
   const char* name;
   const char* output;
-  int rating;          // 0: unparsed
-  S source;            // when parsed
-  F failure;           // when unparsed
+  int rating;                       // 0: unparsed
+  S source;                         // when parsed
+  F failure;                        // when unparsed
   const char* reasoning = nullptr;  // checked when given
 };
 
@@ -42,20 +42,20 @@ const Case kCases[] = {
     // --- a Rating heading, loosely followed -----------------------------------------------------
     {"section_digit_with_period", "### Reason ###\nLikes it.\n### Rating ###\n4.", 4,
      S::RatingSection, F::None, "Likes it."},
-    {"section_bold_digit", "### Reason ###\nLikes it.\n### Rating ###\n**4**", 4,
-     S::RatingSection, F::None, nullptr},
+    {"section_bold_digit", "### Reason ###\nLikes it.\n### Rating ###\n**4**", 4, S::RatingSection,
+     F::None, nullptr},
     {"section_out_of_five", "### Reason ###\nLikes it.\n### Rating ###\n4/5", 4, S::RatingSection,
      F::None, nullptr},
     {"section_followed_by_chatter",
      "### Reason ###\nLikes it.\n### Rating ###\n4 stars\n\nI hope this helps! Let me know if "
      "you need 2 more examples.",
      4, S::RatingSection, F::None, "Likes it."},
-    {"section_spelled_out", "### Reason ###\nLikes it.\n### Rating ###\nFour", 4,
-     S::RatingSection, F::None, nullptr},
+    {"section_spelled_out", "### Reason ###\nLikes it.\n### Rating ###\nFour", 4, S::RatingSection,
+     F::None, nullptr},
     {"section_markdown_h2", "## Reason\nThe user likes it.\n\n## Rating\n5", 5, S::RatingSection,
      F::None, "The user likes it."},
-    {"section_bold_labels", "**Reason:**\nThe user likes it.\n\n**Rating:** 3", 3,
-     S::RatingSection, F::None, "The user likes it."},
+    {"section_bold_labels", "**Reason:**\nThe user likes it.\n\n**Rating:** 3", 3, S::RatingSection,
+     F::None, "The user likes it."},
     {"section_bare_heading_lines", "Reasoning:\nThe user likes it.\nRating:\n2", 2,
      S::RatingSection, F::None, "The user likes it."},
     {"section_swapped_order", "### Rating ###\n4\n### Reason ###\nThe user likes vanilla.", 4,
@@ -70,8 +70,9 @@ const Case kCases[] = {
      "can have line breaks.\n### Rating ###\nGive a single numerical rating, e.g. 1\n### Reason "
      "###\nThe user enjoys vanilla.\n### Rating ###\n5",
      5, S::RatingSection, F::None, "The user enjoys vanilla."},
-    {"section_repeated_agreeing", "### Reason ###\nA\n### Rating ###\n4\n### Reason ###\nA\n### "
-                                  "Rating ###\n4",
+    {"section_repeated_agreeing",
+     "### Reason ###\nA\n### Rating ###\n4\n### Reason ###\nA\n### "
+     "Rating ###\n4",
      4, S::RatingSection, F::None, nullptr},
     {"section_full_width_digit", "### Reason ###\nok\n### Rating ###\n\xEF\xBC\x94", 4,
      S::RatingSection, F::None, nullptr},
@@ -95,13 +96,14 @@ const Case kCases[] = {
      "### Reason ###\nA\n### Rating ###\n4\n### Reason ###\nB\n### Rating ###\n2", 0, S::Unparsed,
      F::Ambiguous},
     {"section_hyphen_range", "### Reason ###\nok\n### Rating ###\n4-5", 0, S::Unparsed, F::Range},
-    {"section_between_range", "### Reason ###\nok\n### Rating ###\nBetween 3 and 4", 0,
-     S::Unparsed, F::Range},
+    {"section_between_range", "### Reason ###\nok\n### Rating ###\nBetween 3 and 4", 0, S::Unparsed,
+     F::Range},
     {"section_or_range", "### Reason ###\nok\n### Rating ###\n3 or 4", 0, S::Unparsed, F::Range},
-    {"section_en_dash_range", "### Reason ###\nok\n### Rating ###\n3\xE2\x80\x93" "4", 0,
-     S::Unparsed, F::Range},
-    {"section_half_star", "### Reason ###\nok\n### Rating ###\n3.5", 0, S::Unparsed,
-     F::NonInteger},
+    {"section_en_dash_range",
+     "### Reason ###\nok\n### Rating ###\n3\xE2\x80\x93"
+     "4",
+     0, S::Unparsed, F::Range},
+    {"section_half_star", "### Reason ###\nok\n### Rating ###\n3.5", 0, S::Unparsed, F::NonInteger},
     {"section_zero", "### Reason ###\nok\n### Rating ###\n0", 0, S::Unparsed, F::OutOfRange},
     {"section_six", "### Reason ###\nok\n### Rating ###\n6", 0, S::Unparsed, F::OutOfRange},
     {"section_ten_point_scale", "### Reason ###\nok\n### Rating ###\n8/10", 0, S::Unparsed,
@@ -114,8 +116,8 @@ const Case kCases[] = {
      0, S::Unparsed, F::Ambiguous},
     // --- "Rating: 4" lines ---------------------------------------------------------------------
     {"label_after_reasoning",
-     "The user enjoys light scents and has rated similar lotions highly.\nRating: 4", 4,
-     S::Labeled, F::None, "The user enjoys light scents and has rated similar lotions highly."},
+     "The user enjoys light scents and has rated similar lotions highly.\nRating: 4", 4, S::Labeled,
+     F::None, "The user enjoys light scents and has rated similar lotions highly."},
     {"label_predicted", "Predicted rating: 5", 5, S::Labeled, F::None, ""},
     {"label_out_of_five", "Final rating: 3/5", 3, S::Labeled, F::None, nullptr},
     {"label_spelled_out", "Rating: four", 4, S::Labeled, F::None, nullptr},
@@ -158,6 +160,9 @@ const Case kCases[] = {
     {"final_line_fraction", "4/5", 4, S::FinalLine, F::None, nullptr},
     {"final_line_parenthesised", "(4)", 4, S::FinalLine, F::None, nullptr},
     {"final_line_stars_word", "5 stars", 5, S::FinalLine, F::None, nullptr},
+    {"number_then_star_emoji", "Overall: 4/5 \xE2\xAD\x90", 4, S::Stars, F::None, nullptr},
+    {"lone_star_emoji_is_decoration", "Great pick for this user \xE2\xAD\x90", 0, S::Unparsed,
+     F::NoRating},
     {"final_line_star_emoji", "\xE2\xAD\x90\xE2\xAD\x90\xE2\xAD\x90\xE2\xAD\x90", 4, S::FinalLine,
      F::None, nullptr},
     // --- the last sentence that states a rating --------------------------------------------------
@@ -199,8 +204,9 @@ const Case kCases[] = {
     {"sentence_ten_point", "I would rate it 8/10.", 0, S::Unparsed, F::OtherScale},
     // --- a number at the very end ----------------------------------------------------------------
     {"trailing_after_comma", "Considering everything, 3", 3, S::TrailingNumber, F::None, nullptr},
-    {"trailing_chinese", "\xE7\x94\xA8\xE6\x88\xB7\xE5\x96\x9C\xE6\xAC\xA2\xE9\xA6\x99\xE8\x8D\x89"
-                         "\xE3\x80\x82\n\xE8\xAF\x84\xE5\x88\x86\xEF\xBC\x9A\xEF\xBC\x94",
+    {"trailing_chinese",
+     "\xE7\x94\xA8\xE6\x88\xB7\xE5\x96\x9C\xE6\xAC\xA2\xE9\xA6\x99\xE8\x8D\x89"
+     "\xE3\x80\x82\n\xE8\xAF\x84\xE5\x88\x86\xEF\xBC\x9A\xEF\xBC\x94",
      4, S::TrailingNumber, F::None, nullptr},
     {"trailing_arabic", "\xD8\xA7\xD9\x84\xD8\xAA\xD9\x82\xD9\x8A\xD9\x8A\xD9\x85: \xD9\xA5", 5,
      S::TrailingNumber, F::None, nullptr},
@@ -222,6 +228,11 @@ const Case kCases[] = {
      F::NoRating},
     {"percentage", "There is a 80% chance they like it.", 0, S::Unparsed, F::NoRating},
 };
+
+// gtest prints the case's name instead of its bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ParseRatingTable : public ::testing::TestWithParam<Case> {};
 

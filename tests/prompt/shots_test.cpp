@@ -37,17 +37,18 @@ TEST(Shots, SameSeedAndTargetGiveTheSameShots) {
   const auto target = test::beauty_example();
   EXPECT_EQ(ids(select_shots(p, target, 3, 7)), ids(select_shots(p, target, 3, 7)));
   std::set<std::vector<std::string>> draws;
-  for (std::uint64_t seed = 0; seed < 10; ++seed) draws.insert(ids(select_shots(p, target, 3, seed)));
+  for (std::uint64_t seed = 0; seed < 10; ++seed)
+    draws.insert(ids(select_shots(p, target, 3, seed)));
   EXPECT_GT(draws.size(), 5u);  // the seed matters
 }
 
 TEST(Shots, DrawsDistinctEligibleExamplesOnly) {
   auto p = pool(8);
   const auto target = test::beauty_example();
-  p[0].split = "test";                 // not train
-  p[1].user = target.user;             // the target's own user
-  p[2].review.clear();                 // nothing to show as the worked answer
-  p.push_back(target);                 // the target itself
+  p[0].split = "test";      // not train
+  p[1].user = target.user;  // the target's own user
+  p[2].review.clear();      // nothing to show as the worked answer
+  p.push_back(target);      // the target itself
   for (std::uint64_t seed = 0; seed < 50; ++seed) {
     const auto shots = ids(select_shots(p, target, 5, seed));
     const std::set<std::string> unique(shots.begin(), shots.end());
@@ -78,8 +79,7 @@ TEST(Shots, ReasonIsTheShotsReviewUnlessGiven) {
   const auto target = test::beauty_example();
   const auto shot = select_shots(p, target, 1, 1).at(0);
   EXPECT_EQ(shot.reason, shot.example.review);
-  const auto given =
-      select_shots(p, target, 1, 1, {{shot.example.id, "Teacher reasoning."}}).at(0);
+  const auto given = select_shots(p, target, 1, 1, {{shot.example.id, "Teacher reasoning."}}).at(0);
   EXPECT_EQ(given.reason, "Teacher reasoning.");
 }
 
@@ -111,8 +111,7 @@ TEST(Shots, OneShotPromptIsShotAnswerThenTarget) {
             shot_text + "\n" + prompt.messages[1].content + "\n\n" + target_text);
 
   const Prompt direct = build_prompt(load_builtin_template("direct"), r);
-  EXPECT_EQ(direct.messages[1].content,
-            "### Rating ###\n" + std::to_string(shot.example.rating));
+  EXPECT_EQ(direct.messages[1].content, "### Rating ###\n" + std::to_string(shot.example.rating));
 }
 
 TEST(Shots, TemplatesWithoutAnAnswerSectionCannotShowWorkedExamples) {

@@ -48,8 +48,9 @@ TEST(Template, StandaloneBlockLinesVanishWithTheirNewline) {
 }
 
 TEST(Template, IfShowsBodyOnlyForNonEmptyValuesAndLists) {
-  EXPECT_EQ(render("{{#if on}}A{{/if}}{{#if off}}B{{/if}}{{#if items}}C{{/if}}{{#if none}}D{{/if}}"),
-            "AC");
+  EXPECT_EQ(
+      render("{{#if on}}A{{/if}}{{#if off}}B{{/if}}{{#if items}}C{{/if}}{{#if none}}D{{/if}}"),
+      "AC");
   EXPECT_EQ(render("{{#each none}}x{{/each}}"), "");
 }
 
@@ -118,8 +119,9 @@ TEST(Template, MalformedTemplatesAreRejectedWithLines) {
 }
 
 TEST(Template, AnswerNamesAreOnlyKnownInsideTheAnswerSection) {
-  expect_error("{{reason}}", "t.txt:1: unknown placeholder 'reason' in {{reason}}; known here: "
-                             "items, none, off, on, who");
+  expect_error("{{reason}}",
+               "t.txt:1: unknown placeholder 'reason' in {{reason}}; known here: "
+               "items, none, off, on, who");
 }
 
 TEST(Template, RenderAnswerWithoutSectionIsAnError) {
@@ -133,8 +135,8 @@ TEST(BuiltinTemplates, AllShipAndParse) {
     names.emplace_back(t.name);
     EXPECT_NO_THROW(load_builtin_template(t.name)) << t.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"cot", "direct", "recsaver_explain",
-                                             "recsaver_verify"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"cot", "direct", "recsaver_explain", "recsaver_verify"}));
 }
 
 TEST(BuiltinTemplates, UnknownNameListsTheBuiltins) {

@@ -1,0 +1,272 @@
+// bench/rouge_meteor: ROUGE (rouge1/2/L/Lsum with Porter stemming) and METEOR (NLTK 3.8
+// meteor_score with word_tokenize) over candidate/reference pairs built from the shared review
+// texts, against NLTK's meteor_score on the same pairs in the same run
+// (bench/rouge_meteor/nltk_meteor.py). Checks that the METEOR scores agree, prints the ratios
+// and records them in BENCHMARKS.md (its own section, between markers).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "eval/meteor.hpp"
+#include "eval/rouge.hpp"
+#include "util/error.hpp"
+
+namespace {
+
+using namespace reasonrec;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::size_t n = 20000;
+  std::size_t nltk_n = 2000;
+  std::size_t threads = 0;  // 0: hardware threads
+  std::size_t repeats = 3;
+  std::uint64_t seed = 1;
+  std::string shared = "";
+  std::string benchmarks_md = std::string(REASONREC_SOURCE_DIR) + "/BENCHMARKS.md";
+  bool write_md = true;
+};
+
+struct Pair {
+  std::string candidate;
+  std::vector<std::string> references;
+};
+
+std::string run_capture(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  if (!pipe) throw Error("cannot run: " + command);
+  std::string out;
+  char buffer[65536];
+  std::size_t got = 0;
+  while ((got = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0) out.append(buffer, got);
+  if (::pclose(pipe.release()) != 0) throw Error("command failed: " + command);
+  return out;
+}
+
+std::vector<Pair> read_pairs(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<Pair> pairs;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto row = nlohmann::json::parse(line);
+    pairs.push_back(
+        {row.at("candidate").get<std::string>(), {row.at("reference").get<std::string>()}});
+  }
+  return pairs;
+}
+
+// Scores pairs [begin, end) with both metrics; returns the METEOR scores and, through `sink`,
+// a checksum of the ROUGE values so that nothing is optimised away.
+std::vector<double> score_range(const eval::RougeScorer& rouge, const eval::MeteorMetric& meteor,
+                                const std::vector<Pair>& pairs, std::size_t begin, std::size_t end,
+                                bool with_rouge, bool with_meteor, double& sink) {
+  std::vector<double> out;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (with_rouge) {
+      for (const auto& t : rouge.score_multi(pairs[i].references, pairs[i].candidate)) {
+        sink += t.fmeasure;
+      }
+    }
+    if (with_meteor) out.push_back(meteor.sentence(pairs[i].candidate, pairs[i].references).score);
+  }
+  return out;
+}
+
+// Best of `repeats` wall-clock seconds of `threads` workers splitting pairs [0, count).
+double timed(const eval::RougeScorer& rouge, const eval::MeteorMetric& meteor,
+             const std::vector<Pair>& pairs, std::size_t count, std::size_t threads,
+             std::size_t repeats, bool with_rouge, bool with_meteor) {
+  double best = 1e300;
+  for (std::size_t r = 0; r < repeats; ++r) {
+    std::vector<double> sinks(threads, 0.0);
+    const auto start = Clock::now();
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        const std::size_t begin = count * t / threads;
+        const std::size_t end = count * (t + 1) / threads;
+        score_range(rouge, meteor, pairs, begin, end, with_rouge, with_meteor, sinks[t]);
+      });
+    }
+    for (auto& w : workers) w.join();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return best;
+}
+
+std::string cpu_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown CPU";
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d", std::gmtime(&now));
+  return text;
+}
+
+// Replaces the text between the markers (inclusive), or appends it; creates the file if absent.
+void record(const std::string& path, const std::string& section) {
+  const std::string begin = "<!-- bench/rouge_meteor:begin -->";
+  const std::string end = "<!-- bench/rouge_meteor:end -->";
+  std::string text;
+  if (std::ifstream in(path); in) {
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  } else {
+    text =
+        "# Benchmarks\n\nEach section is written by the benchmark program it names; ratios are "
+        "against a baseline measured in the same run on the same machine.\n";
+  }
+  const std::string block = begin + "\n" + section + end;
+  const auto b = text.find(begin);
+  const auto e = text.find(end);
+  if (b != std::string::npos && e != std::string::npos && e > b) {
+    text.replace(b, e + end.size() - b, block);
+  } else {
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    text += "\n" + block + "\n";
+  }
+  std::ofstream(path) << text;
+}
+
+int run(Options options) {
+  if (options.shared.empty()) {
+    const char* env = std::getenv("REASONREC_SHARED");
+    options.shared =
+        env ? env : (std::filesystem::path(REASONREC_SOURCE_DIR).parent_path() / "shared").string();
+  }
+  if (options.threads == 0) options.threads = std::max(1U, std::thread::hardware_concurrency());
+  options.nltk_n = std::min(options.nltk_n, options.n);
+  const auto dir = std::filesystem::temp_directory_path() /
+                   fmt::format("reasonrec-bench-rouge-meteor-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string nltk_data = (dir / "nltk_data").string();
+  const std::string pairs_path = (dir / "pairs.jsonl").string();
+  run_capture(fmt::format("/usr/bin/python3 '{}/metrics/nltk_reference.py' setup-wordnet '{}'",
+                          options.shared, nltk_data));
+  std::cerr << fmt::format("running NLTK meteor_score on {} pairs...\n", options.nltk_n);
+  const auto python = nlohmann::json::parse(run_capture(fmt::format(
+      "/usr/bin/python3 '{}/bench/rouge_meteor/nltk_meteor.py' '{}/data' '{}' '{}' {} {} {}",
+      REASONREC_SOURCE_DIR, options.shared, nltk_data, pairs_path, options.n, options.nltk_n,
+      options.seed)));
+  const std::vector<Pair> pairs = read_pairs(pairs_path);
+  std::filesystem::remove_all(dir);
+  const double nltk_seconds = python.at("seconds").get<double>();
+
+  const auto load_start = Clock::now();
+  const auto wordnet = eval::WordNet::load();
+  const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
+  const eval::MeteorMetric meteor(wordnet);
+  const eval::RougeScorer rouge(
+      {eval::RougeType::parse("rouge1"), eval::RougeType::parse("rouge2"),
+       eval::RougeType::parse("rougeL"), eval::RougeType::parse("rougeLsum")},
+      true);
+
+  // Same scores as NLTK on the baseline's pairs.
+  double sink = 0.0;
+  const auto ours_scores = score_range(rouge, meteor, pairs, 0, options.nltk_n, false, true, sink);
+  double max_diff = 0.0;
+  for (std::size_t i = 0; i < options.nltk_n; ++i) {
+    max_diff = std::max(max_diff, std::fabs(ours_scores[i] - python["scores"][i].get<double>()));
+  }
+  if (max_diff > 1e-9) {
+    std::cerr << fmt::format("METEOR disagrees with NLTK by {:.3g}\n", max_diff);
+    return 1;
+  }
+
+  const std::size_t R = options.repeats;
+  const double meteor_subset = timed(rouge, meteor, pairs, options.nltk_n, 1, R, false, true);
+  const double meteor_all = timed(rouge, meteor, pairs, options.n, 1, R, false, true);
+  const double rouge_all = timed(rouge, meteor, pairs, options.n, 1, R, true, false);
+  const double both_all = timed(rouge, meteor, pairs, options.n, 1, R, true, true);
+  const double both_mt = timed(rouge, meteor, pairs, options.n, options.threads, R, true, true);
+
+  const double nltk_rate = static_cast<double>(options.nltk_n) / nltk_seconds;
+  const auto rate = [](std::size_t count, double seconds) {
+    return static_cast<double>(count) / seconds;
+  };
+  std::string rouge_baseline = "rouge-score is not installed here (Debian does not package it)";
+  if (!python.at("rouge_score_seconds").is_null()) {
+    const double rs = python.at("rouge_score_seconds").get<double>();
+    rouge_baseline = fmt::format("rouge-score: {:.0f} pairs/s, ours {:.0f}x", options.nltk_n / rs,
+                                 rate(options.n, rouge_all) / (options.nltk_n / rs));
+  }
+  const std::string section = fmt::format(
+      "## bench/rouge_meteor: ROUGE and METEOR vs NLTK meteor_score\n\n"
+      "{} candidate/reference pairs built from the shared Amazon review texts (a review against "
+      "another review of the same item, 5-150 words). METEOR is NLTK {}'s `meteor_score` with "
+      "`word_tokenize(preserve_line=True)` tokens; ROUGE is rouge1 + rouge2 + rougeL + rougeLsum "
+      "with Porter stemming (rouge-score 0.1.2 semantics). Baseline: NLTK timed in the same run "
+      "on the first {} pairs (tokenization included, WordNet already loaded); our METEOR scores "
+      "on those pairs equal NLTK's (max |diff| {:.1e}). reasonrec: best of {} runs.\n\n"
+      "| what | pairs | reasonrec | NLTK | ratio |\n|---|---|---|---|---|\n"
+      "| METEOR, 1 thread, same pairs as NLTK | {} | {:.0f} pairs/s | {:.0f} pairs/s | "
+      "**{:.0f}x** |\n"
+      "| METEOR, 1 thread | {} | {:.0f} pairs/s | | {:.0f}x |\n"
+      "| ROUGE (4 types, stemmed), 1 thread | {} | {:.0f} pairs/s | | |\n"
+      "| ROUGE + METEOR, 1 thread | {} | {:.0f} pairs/s | | |\n"
+      "| ROUGE + METEOR, {} threads | {} | {:.0f} pairs/s | | {:.2f}x over 1 thread |\n\n"
+      "Loading WordNet 3.0 from /usr/share/wordnet: {:.2f} s (once). {}. Target: at least 50x "
+      "NLTK single-threaded. Machine: {}, {} hardware threads (shared). {}. Command: "
+      "`build/bench/rouge_meteor/bench_rouge_meteor`.\n",
+      options.n, python.at("nltk").get<std::string>(), options.nltk_n, max_diff, R, options.nltk_n,
+      rate(options.nltk_n, meteor_subset), nltk_rate,
+      rate(options.nltk_n, meteor_subset) / nltk_rate, options.n, rate(options.n, meteor_all),
+      rate(options.n, meteor_all) / nltk_rate, options.n, rate(options.n, rouge_all), options.n,
+      rate(options.n, both_all), options.threads, options.n, rate(options.n, both_mt),
+      both_all / both_mt, load_seconds, rouge_baseline, cpu_name(),
+      std::thread::hardware_concurrency(), today());
+  std::cout << section;
+  if (options.write_md) record(options.benchmarks_md, section);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ROUGE + METEOR: reasonrec vs NLTK meteor_score"};
+  Options options;
+  app.add_option("--n", options.n, "Pairs scored by reasonrec")->capture_default_str();
+  app.add_option("--nltk-n", options.nltk_n, "Pairs (the first ones) scored by NLTK")
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "Threads of the multi-threaded run (0: all)")
+      ->capture_default_str();
+  app.add_option("--repeats", options.repeats, "Timed runs of reasonrec (best is kept)")
+      ->capture_default_str();
+  app.add_option("--seed", options.seed, "Seed of the pair sampling")->capture_default_str();
+  app.add_option("--shared", options.shared, "The shared folder (default ../shared)");
+  app.add_option("--benchmarks-md", options.benchmarks_md, "BENCHMARKS.md to update")
+      ->capture_default_str();
+  bool no_write = false;
+  app.add_flag("--no-write", no_write, "Print only; leave BENCHMARKS.md alone");
+  CLI11_PARSE(app, argc, argv);
+  options.write_md = !no_write;
+  try {
+    return run(options);
+  } catch (const std::exception& e) {
+    std::cerr << "bench_rouge_meteor: " << e.what() << "\n";
+    return 1;
+  }
+}
