@@ -13,7 +13,9 @@ import pandas as pd
 def main():
     start = time.perf_counter()
     rows = []
-    with gzip.open(sys.argv[1], "rt", encoding="utf-8") as f:
+    path = sys.argv[1]
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
         for line in f:
             if not line.strip():
                 continue

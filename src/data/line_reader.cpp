@@ -34,7 +34,7 @@ void LineReader::produce() {
     Block block;
     std::size_t want = block_size_;
     block.data.resize(carry.size() + want + kLinePadding);
-    std::memcpy(block.data.data(), carry.data(), carry.size());
+    if (!carry.empty()) std::memcpy(block.data.data(), carry.data(), carry.size());
     std::size_t size = carry.size();
     carry.clear();
     try {

@@ -5,11 +5,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <set>
+#include <span>
 #include <utility>
 
 #include <fmt/format.h>
 
-#include "eval/ngram_ids.hpp"
+#include "eval/ngram_match.hpp"
 #include "eval/python_number.hpp"
 #include "eval/python_text.hpp"
 #include "util/error.hpp"
@@ -192,11 +193,11 @@ Tokens tokens_of(const std::string& text) {
 
 }  // namespace
 
-double nltk_corpus_bleu(const std::vector<std::vector<Tokens>>& list_of_references,
-                        const std::vector<Tokens>& hypotheses, const NltkBleuOptions& o) {
-  if (list_of_references.size() != hypotheses.size()) {
-    throw Error("bleu-nltk: the number of hypotheses and their reference(s) should be the same");
-  }
+namespace {
+
+// corpus_bleu over spans, so that sentence_bleu needs no copies.
+double corpus_bleu(std::span<const std::vector<Tokens>> list_of_references,
+                   std::span<const Tokens> hypotheses, const NltkBleuOptions& o) {
   if (o.weights.empty()) throw UsageError("bleu-nltk: weights must not be empty");
   const std::size_t orders = o.weights.size();
   PrecisionCounts counts{std::vector<std::int64_t>(orders, 0),
@@ -242,9 +243,20 @@ double nltk_corpus_bleu(const std::vector<std::vector<Tokens>>& list_of_referenc
   return bp * std::exp(pynum::fsum(terms));
 }
 
+}  // namespace
+
+double nltk_corpus_bleu(const std::vector<std::vector<Tokens>>& list_of_references,
+                        const std::vector<Tokens>& hypotheses, const NltkBleuOptions& options) {
+  if (list_of_references.size() != hypotheses.size()) {
+    throw Error("bleu-nltk: the number of hypotheses and their reference(s) should be the same");
+  }
+  return corpus_bleu(list_of_references, hypotheses, options);
+}
+
 double nltk_sentence_bleu(const std::vector<Tokens>& references, const Tokens& hypothesis,
                           const NltkBleuOptions& options) {
-  return nltk_corpus_bleu({references}, {hypothesis}, options);
+  return corpus_bleu(std::span<const std::vector<Tokens>>(&references, 1),
+                     std::span<const Tokens>(&hypothesis, 1), options);
 }
 
 NltkBleu::NltkBleu(NltkBleuOptions options) : options_(std::move(options)) {
@@ -256,16 +268,20 @@ NltkBleu::NltkBleu(NltkBleuOptions options) : options_(std::move(options)) {
 
 TextScore NltkBleu::sentence(std::string_view candidate,
                              const std::vector<std::string>& references) const {
-  const std::string hyp_text =
-      options_.lowercase ? pytext::lower(candidate) : std::string(candidate);
-  std::vector<std::string> ref_texts;
-  ref_texts.reserve(references.size());
-  for (const auto& r : references) ref_texts.push_back(options_.lowercase ? pytext::lower(r) : r);
+  // Lowercased copies only when asked; otherwise the tokens view the inputs.
+  std::string hyp_lower;
+  std::vector<std::string> refs_lower;
+  if (options_.lowercase) {
+    hyp_lower = pytext::lower(candidate);
+    candidate = hyp_lower;
+    for (const auto& r : references) refs_lower.push_back(pytext::lower(r));
+  }
+  const std::vector<std::string>& ref_texts = options_.lowercase ? refs_lower : references;
   std::vector<Tokens> refs;
   refs.reserve(ref_texts.size());
-  for (const auto& r : ref_texts) refs.push_back(tokens_of(r));
+  for (const auto& r : ref_texts) refs.push_back(pytext::split(r));
   TextScore s;
-  s.score = nltk_sentence_bleu(refs, tokens_of(hyp_text), options_);
+  s.score = nltk_sentence_bleu(refs, pytext::split(candidate), options_);
   return s;
 }
 

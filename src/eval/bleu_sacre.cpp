@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "eval/ngram_ids.hpp"
+#include "eval/ngram_match.hpp"
 #include "eval/python_text.hpp"
 #include "eval/tokenize_13a.hpp"
 #include "util/error.hpp"

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "eval/bleu_sacre.hpp"
-#include "eval/ngram_ids.hpp"
+#include "eval/ngram_match.hpp"
 #include "eval/python_text.hpp"
 #include "util/error.hpp"
 
@@ -39,36 +39,6 @@ void remove_punctuation(std::string_view text, std::vector<std::string_view>& ou
       out.push_back(w);
     }
   }
-}
-
-// The n-gram id sequences of one text: char orders first, then word orders.
-struct Sequences {
-  std::vector<std::vector<std::uint32_t>> orders;
-};
-
-Sequences sequences_of(NgramIds& ids, std::string_view text, const ChrfOptions& o) {
-  Sequences s;
-  std::vector<std::uint32_t> unigrams;
-  unigrams.reserve(text.size());
-  for (std::size_t pos = 0; pos < text.size();) {
-    const char32_t c = pytext::next_code_point(text, pos);
-    // Without whitespace, sacreBLEU joins line.split(): every whitespace character goes.
-    if (!o.whitespace && pytext::is_space(c)) continue;
-    unigrams.push_back(ids.extend(NgramIds::kNoPrefix, static_cast<std::uint32_t>(c)));
-  }
-  std::vector<std::vector<std::uint32_t>> chars;
-  ngram_sequences(ids, unigrams, static_cast<std::size_t>(o.char_order), chars);
-  s.orders = std::move(chars);
-  if (o.word_order > 0) {
-    std::vector<std::string_view> words;
-    remove_punctuation(text, words);
-    unigrams.clear();
-    for (std::string_view w : words) unigrams.push_back(ids.word(w));
-    std::vector<std::vector<std::uint32_t>> word_seqs;
-    ngram_sequences(ids, unigrams, static_cast<std::size_t>(o.word_order), word_seqs);
-    for (auto& seq : word_seqs) s.orders.push_back(std::move(seq));
-  }
-  return s;
 }
 
 }  // namespace
@@ -129,36 +99,30 @@ std::vector<std::int64_t> Chrf::statistics(std::string_view candidate,
   }
   const std::string hyp = options_.lowercase ? pytext::lower(candidate) : std::string(candidate);
 
-  std::size_t items = hyp.size();
-  for (const auto& r : refs) items += r.size();
-  NgramIds ids(items * 4);
-  const Sequences h = sequences_of(ids, hyp, options_);
-  std::vector<Sequences> rs;
-  rs.reserve(refs.size());
-  for (const auto& r : refs) rs.push_back(sequences_of(ids, r, options_));
+  const auto char_order = static_cast<std::size_t>(options_.char_order);
+  const auto word_order = static_cast<std::size_t>(options_.word_order);
+  const std::vector<std::string_view> ref_views(refs.begin(), refs.end());
+  const auto char_matches =
+      matches_per_reference(char_symbols(hyp, ref_views, options_.whitespace), char_order);
+  std::vector<std::vector<OrderMatch>> word_matches;
+  if (word_order > 0) {
+    std::vector<std::string_view> hyp_words;
+    remove_punctuation(hyp, hyp_words);
+    std::vector<std::vector<std::string_view>> ref_words(refs.size());
+    for (std::size_t r = 0; r < refs.size(); ++r) remove_punctuation(refs[r], ref_words[r]);
+    word_matches = matches_per_reference(word_symbols(hyp_words, ref_words), word_order);
+  }
 
-  std::vector<std::uint32_t> hyp_count(ids.size(), 0);
-  std::vector<std::uint32_t> ref_count(ids.size(), 0);
   std::vector<std::int64_t> best;
   double best_f = -1.0;
-  std::vector<std::int64_t> stats(3 * h.orders.size(), 0);
-  for (const Sequences& r : rs) {
-    for (std::size_t i = 0; i < h.orders.size(); ++i) {
-      const auto& hs = h.orders[i];
-      const auto& refseq = r.orders[i];
-      std::int64_t match = 0;
-      for (std::uint32_t id : refseq) ++ref_count[id];
-      for (std::uint32_t id : hs) ++hyp_count[id];
-      for (std::uint32_t id : hs) {
-        if (hyp_count[id] == 0) continue;
-        match += std::min(hyp_count[id], ref_count[id]);
-        hyp_count[id] = 0;
-      }
-      for (std::uint32_t id : refseq) ref_count[id] = 0;
+  std::vector<std::int64_t> stats(3 * (char_order + word_order), 0);
+  for (std::size_t r = 0; r < refs.size(); ++r) {
+    for (std::size_t i = 0; i < char_order + word_order; ++i) {
+      const OrderMatch& m = i < char_order ? char_matches[r][i] : word_matches[r][i - char_order];
       // sacreBLEU does not count candidate n-grams when the reference has none of this order.
-      stats[3 * i] = refseq.empty() ? 0 : static_cast<std::int64_t>(hs.size());
-      stats[3 * i + 1] = static_cast<std::int64_t>(refseq.size());
-      stats[3 * i + 2] = match;
+      stats[3 * i] = m.reference == 0 ? 0 : m.candidate;
+      stats[3 * i + 1] = m.reference;
+      stats[3 * i + 2] = m.matches;
     }
     const double f = f_score(stats);
     if (f > best_f) {

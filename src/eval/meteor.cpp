@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -94,37 +95,43 @@ struct MeteorWordInfo {
 
 class Meteor::WordCache {
  public:
-  using Info = std::shared_ptr<const MeteorWordInfo>;
+  explicit WordCache(std::size_t capacity) : per_shard_((capacity + kShards - 1) / kShards) {}
 
-  Info get(const std::string& word, const WordNet& wordnet) {
+  // The cached entry for `word`; when the cache is full, a fresh one appended to `overflow`.
+  // Entries are never removed, so the pointer stays valid as long as the cache (or overflow).
+  const MeteorWordInfo* get(const std::string& word, const WordNet& wordnet,
+                            std::deque<MeteorWordInfo>& overflow) {
     Shard& shard = shards_[std::hash<std::string>{}(word) % kShards];
     {
       const std::lock_guard<std::mutex> lock(shard.mutex);
-      if (const auto it = shard.map.find(word); it != shard.map.end()) return it->second;
+      if (const auto it = shard.map.find(word); it != shard.map.end()) return it->second.get();
     }
-    auto info = std::make_shared<MeteorWordInfo>();
+    auto info = std::make_unique<MeteorWordInfo>();
     info->stem = stemmer_.stem(word);
     info->stem_synsets = wordnet.synset_ids(info->stem);
     info->stem_named = wordnet.synsets_named(info->stem);
     const std::lock_guard<std::mutex> lock(shard.mutex);
-    if (shard.map.size() >= kMaxPerShard) shard.map.clear();  // bound memory on endless input
-    shard.map.emplace(word, info);
-    return info;
+    if (shard.map.size() >= per_shard_) {  // bounded memory on endless vocabularies
+      return &overflow.emplace_back(std::move(*info));
+    }
+    return shard.map.try_emplace(word, std::move(info)).first->second.get();
   }
 
  private:
   static constexpr std::size_t kShards = 64;
-  static constexpr std::size_t kMaxPerShard = 4096;
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<std::string, Info> map;
+    std::unordered_map<std::string, std::unique_ptr<const MeteorWordInfo>> map;
   };
+  std::size_t per_shard_;
   PorterStemmer stemmer_;
   std::array<Shard, kShards> shards_;
 };
 
-Meteor::Meteor(std::shared_ptr<const WordNet> wordnet, MeteorParams params)
-    : wordnet_(std::move(wordnet)), params_(params), cache_(std::make_shared<WordCache>()) {
+Meteor::Meteor(std::shared_ptr<const WordNet> wordnet, MeteorParams params, std::size_t cache_words)
+    : wordnet_(std::move(wordnet)),
+      params_(params),
+      cache_(std::make_shared<WordCache>(cache_words)) {
   if (!wordnet_) throw Error("meteor: no WordNet given");
 }
 
@@ -140,18 +147,20 @@ MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
   match_equal(h, r, h_done, r_done, matches);
 
   // 2. Porter stems of what is left; from here on the leftovers ARE their stems
-  std::vector<WordCache::Info> h_info(h.size());
-  std::vector<WordCache::Info> r_info(r.size());
+  std::vector<const MeteorWordInfo*> h_info(h.size(), nullptr);
+  std::vector<const MeteorWordInfo*> r_info(r.size(), nullptr);
+  std::deque<MeteorWordInfo> overflow;  // only used once the cache is full
+  const auto info = [&](const std::string& word) { return cache_->get(word, *wordnet_, overflow); };
   std::vector<std::string_view> h_stems(h.size());
   std::vector<std::string_view> r_stems(r.size());
   for (std::size_t i = 0; i < h.size(); ++i) {
     if (h_done[i]) continue;
-    h_info[i] = cache_->get(h[i], *wordnet_);
+    h_info[i] = info(h[i]);
     h_stems[i] = h_info[i]->stem;
   }
   for (std::size_t j = 0; j < r.size(); ++j) {
     if (r_done[j]) continue;
-    r_info[j] = cache_->get(r[j], *wordnet_);
+    r_info[j] = info(r[j]);
     r_stems[j] = r_info[j]->stem;
   }
   match_equal(h_stems, r_stems, h_done, r_done, matches);
@@ -162,23 +171,38 @@ MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
   // only reference stems that WordNet lists as a lemma name can match, and when none is left
   // no hypothesis word needs its synsets at all.
   {
-    // For every synset that lists an unmatched reference stem: those reference positions,
-    // ascending; matched ones are popped lazily from the back.
-    std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_synset;
+    // (synset, reference position) for every synset that lists an unmatched reference stem,
+    // sorted: one run of ascending positions per synset. top[k] is the end of the run that
+    // starts at k; matched positions are dropped lazily from the end.
+    std::vector<std::pair<std::uint32_t, std::size_t>> listed;
     for (std::size_t j = 0; j < r.size(); ++j) {
       if (r_done[j] || r_info[j]->stem_named == nullptr) continue;
-      for (const std::uint32_t id : *r_info[j]->stem_named) by_synset[id].push_back(j);
+      for (const std::uint32_t id : *r_info[j]->stem_named) listed.emplace_back(id, j);
     }
-    for (std::size_t i = h.size(); i-- > 0 && !by_synset.empty();) {
+    std::sort(listed.begin(), listed.end());
+    // A 4096-bit filter of the listed synsets spares most binary searches.
+    std::array<std::uint64_t, 64> filter{};
+    for (const auto& entry : listed) filter[(entry.first >> 6) & 63] |= 1ULL << (entry.first & 63);
+    std::vector<std::size_t> top(listed.size(), 0);
+    for (std::size_t k = 0; k < listed.size();) {
+      std::size_t end = k + 1;
+      while (end < listed.size() && listed[end].first == listed[k].first) ++end;
+      top[k] = end;
+      k = end;
+    }
+    for (std::size_t i = h.size(); i-- > 0 && !listed.empty();) {
       if (h_done[i]) continue;
       std::size_t best = r.size();  // none
       for (const std::uint32_t id : h_info[i]->stem_synsets) {
-        const auto it = by_synset.find(id);
-        if (it == by_synset.end()) continue;
-        auto& positions = it->second;
-        while (!positions.empty() && r_done[positions.back()]) positions.pop_back();
-        if (!positions.empty() && (best == r.size() || positions.back() > best)) {
-          best = positions.back();
+        if (((filter[(id >> 6) & 63] >> (id & 63)) & 1U) == 0) continue;
+        const auto it =
+            std::lower_bound(listed.begin(), listed.end(), std::make_pair(id, std::size_t{0}));
+        if (it == listed.end() || it->first != id) continue;
+        const auto run = static_cast<std::size_t>(it - listed.begin());
+        std::size_t& end = top[run];
+        while (end > run && r_done[listed[end - 1].second]) --end;
+        if (end > run && (best == r.size() || listed[end - 1].second > best)) {
+          best = listed[end - 1].second;
         }
       }
       if (best != r.size()) record(matches, h_done, r_done, i, best);

@@ -38,7 +38,10 @@ struct MeteorAlignment {
 
 class Meteor {
  public:
-  explicit Meteor(std::shared_ptr<const WordNet> wordnet, MeteorParams params = {});
+  // `cache_words` bounds the memo of per-word stems and synsets (see WordCache).
+  static constexpr std::size_t kDefaultCacheWords = 1 << 19;
+  explicit Meteor(std::shared_ptr<const WordNet> wordnet, MeteorParams params = {},
+                  std::size_t cache_words = kDefaultCacheWords);
 
   // single_meteor_score(reference, hypothesis) on pre-tokenized text.
   MeteorAlignment single(const std::vector<std::string>& reference,

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <bit>
-#include <functional>
+#include <cstring>
 
 namespace reasonrec::eval {
 
@@ -18,30 +18,63 @@ std::uint64_t mix(std::uint64_t x) {
   return x;
 }
 
+// A fast hash of short byte strings (words), 8 bytes at a time.
+std::uint64_t hash_bytes(std::string_view s) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+  const char* p = s.data();
+  std::size_t n = s.size();
+  while (n >= 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    h = (h ^ v) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  // The last 0-7 bytes with fixed-size loads (a variable-length memcpy is a library call).
+  std::uint64_t tail = 0;
+  if (n >= 4) {
+    std::uint32_t first;
+    std::uint32_t last;
+    std::memcpy(&first, p, 4);
+    std::memcpy(&last, p + n - 4, 4);
+    tail = (static_cast<std::uint64_t>(first) << 32) | last;
+  } else if (n > 0) {
+    const auto b = [p](std::size_t i) {
+      return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i]));
+    };
+    tail = (b(0) << 16) | (b(n / 2) << 8) | b(n - 1);
+  }
+  return mix(h ^ tail);
+}
+
+// Tables stay at most half full.
 std::size_t table_size_for(std::size_t items) {
   return std::bit_ceil(std::max<std::size_t>(16, items * 2));
 }
 
 }  // namespace
 
-NgramIds::NgramIds(std::size_t expected_items)
-    : words_(table_size_for(expected_items)), pairs_(table_size_for(expected_items)) {}
+NgramIds::NgramIds(std::size_t expected_words, std::size_t expected_pairs, std::uint32_t first_id)
+    : words_(table_size_for(expected_words)),
+      pairs_(table_size_for(expected_pairs)),
+      next_id_(first_id) {}
 
 std::uint32_t NgramIds::word(std::string_view token) {
-  const std::uint64_t h = std::hash<std::string_view>{}(token);
+  const std::uint64_t h = hash_bytes(token);
   const std::size_t mask = words_.size() - 1;
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     WordSlot& slot = words_[i];
-    if (slot.id == kNoPrefix) {
-      slot = {token, h, next_id_++};
-      if (++word_count_ * 2 > words_.size()) {
-        const std::uint32_t id = slot.id;
-        grow_words();
-        return id;
-      }
-      return slot.id;
+    if (slot.id_plus1 == 0) {
+      const std::uint32_t id = next_id_++;
+      slot = {token.data(), static_cast<std::uint32_t>(token.size()), id + 1, h};
+      if (++word_count_ * 2 > words_.size()) grow_words();
+      return id;
     }
-    if (slot.hash == h && slot.text == token) return slot.id;
+    if (slot.hash == h && slot.length == token.size() &&
+        std::memcmp(slot.data, token.data(), token.size()) == 0) {
+      return slot.id_plus1 - 1;
+    }
   }
 }
 
@@ -50,16 +83,37 @@ std::uint32_t NgramIds::extend(std::uint32_t prefix, std::uint32_t last) {
   const std::size_t mask = pairs_.size() - 1;
   for (std::size_t i = mix(key) & mask;; i = (i + 1) & mask) {
     PairSlot& slot = pairs_[i];
-    if (slot.id == kNoPrefix) {
-      slot = {key, next_id_++};
-      if (++pair_count_ * 2 > pairs_.size()) {
-        const std::uint32_t id = slot.id;
-        grow_pairs();
-        return id;
-      }
-      return slot.id;
+    if (slot.id_plus1 == 0) {
+      const std::uint32_t id = next_id_++;
+      slot = {key, id + 1};
+      if (++pair_count_ * 2 > pairs_.size()) grow_pairs();
+      return id;
     }
-    if (slot.key == key) return slot.id;
+    if (slot.key == key) return slot.id_plus1 - 1;
+  }
+}
+
+std::uint32_t NgramIds::find_word(std::string_view token) const {
+  const std::uint64_t h = hash_bytes(token);
+  const std::size_t mask = words_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const WordSlot& slot = words_[i];
+    if (slot.id_plus1 == 0) return kAbsent;
+    if (slot.hash == h && slot.length == token.size() &&
+        std::memcmp(slot.data, token.data(), token.size()) == 0) {
+      return slot.id_plus1 - 1;
+    }
+  }
+}
+
+std::uint32_t NgramIds::find(std::uint32_t prefix, std::uint32_t last) const {
+  if (prefix == kAbsent) return kAbsent;
+  const std::uint64_t key = (static_cast<std::uint64_t>(prefix) << 32) | last;
+  const std::size_t mask = pairs_.size() - 1;
+  for (std::size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+    const PairSlot& slot = pairs_[i];
+    if (slot.id_plus1 == 0) return kAbsent;
+    if (slot.key == key) return slot.id_plus1 - 1;
   }
 }
 
@@ -68,9 +122,9 @@ void NgramIds::grow_words() {
   old.swap(words_);
   const std::size_t mask = words_.size() - 1;
   for (const WordSlot& slot : old) {
-    if (slot.id == kNoPrefix) continue;
+    if (slot.id_plus1 == 0) continue;
     std::size_t i = slot.hash & mask;
-    while (words_[i].id != kNoPrefix) i = (i + 1) & mask;
+    while (words_[i].id_plus1 != 0) i = (i + 1) & mask;
     words_[i] = slot;
   }
 }
@@ -80,79 +134,34 @@ void NgramIds::grow_pairs() {
   old.swap(pairs_);
   const std::size_t mask = pairs_.size() - 1;
   for (const PairSlot& slot : old) {
-    if (slot.id == kNoPrefix) continue;
+    if (slot.id_plus1 == 0) continue;
     std::size_t i = mix(slot.key) & mask;
-    while (pairs_[i].id != kNoPrefix) i = (i + 1) & mask;
+    while (pairs_[i].id_plus1 != 0) i = (i + 1) & mask;
     pairs_[i] = slot;
   }
 }
 
-void ngram_sequences(NgramIds& ids, const std::vector<std::uint32_t>& unigrams,
-                     std::size_t max_order, std::vector<std::vector<std::uint32_t>>& out) {
-  out.resize(max_order);
+void append_ngram_ids(NgramIds& ids, const std::uint32_t* unigrams, std::size_t count,
+                      std::size_t max_order, bool insert, std::vector<std::uint32_t>& out,
+                      std::vector<std::size_t>& offsets) {
+  offsets.clear();
+  offsets.push_back(out.size());
   if (max_order == 0) return;
-  out[0] = unigrams;
+  out.insert(out.end(), unigrams, unigrams + count);
+  offsets.push_back(out.size());
   for (std::size_t n = 2; n <= max_order; ++n) {
-    const auto& prev = out[n - 2];
-    auto& cur = out[n - 1];
-    cur.clear();
-    if (unigrams.size() < n) continue;
-    cur.reserve(unigrams.size() - n + 1);
-    for (std::size_t i = 0; i + n <= unigrams.size(); ++i) {
-      cur.push_back(ids.extend(prev[i], unigrams[i + n - 1]));
+    const std::size_t prev = offsets[n - 2];
+    for (std::size_t i = 0; i + n <= count; ++i) {
+      // out may reallocate while we append: index, do not hold references.
+      const std::uint32_t prefix = out[prev + i];
+      const std::uint32_t last = unigrams[i + n - 1];
+      const std::uint32_t id =
+          insert ? ids.extend(prefix, last)
+                 : (last == NgramIds::kAbsent ? NgramIds::kAbsent : ids.find(prefix, last));
+      out.push_back(id);
     }
+    offsets.push_back(out.size());
   }
-}
-
-ClippedCounts clipped_ngram_counts(const std::vector<std::string_view>& candidate,
-                                   const std::vector<std::vector<std::string_view>>& references,
-                                   std::size_t max_order) {
-  std::size_t items = candidate.size();
-  for (const auto& ref : references) items += ref.size();
-  NgramIds ids(items * std::max<std::size_t>(1, max_order));
-
-  std::vector<std::uint32_t> unigrams;
-  auto sequences_of = [&](const std::vector<std::string_view>& tokens) {
-    unigrams.clear();
-    unigrams.reserve(tokens.size());
-    for (std::string_view t : tokens) unigrams.push_back(ids.word(t));
-    std::vector<std::vector<std::uint32_t>> seqs;
-    ngram_sequences(ids, unigrams, max_order, seqs);
-    return seqs;
-  };
-  const auto cand = sequences_of(candidate);
-  std::vector<std::vector<std::vector<std::uint32_t>>> refs;
-  refs.reserve(references.size());
-  for (const auto& ref : references) refs.push_back(sequences_of(ref));
-
-  // Ids are distinct across orders, so one array per role serves every order.
-  std::vector<std::uint32_t> ref_max(ids.size(), 0);
-  std::vector<std::uint32_t> count(ids.size(), 0);
-  for (const auto& ref : refs) {
-    for (const auto& seq : ref) {
-      for (std::uint32_t id : seq) ++count[id];
-      for (std::uint32_t id : seq) {
-        ref_max[id] = std::max(ref_max[id], count[id]);
-      }
-      for (std::uint32_t id : seq) count[id] = 0;
-    }
-  }
-  ClippedCounts out;
-  out.matches.assign(max_order, 0);
-  out.totals.assign(max_order, 0);
-  for (std::size_t n = 0; n < max_order; ++n) {
-    const auto& seq = cand[n];
-    out.totals[n] = static_cast<std::int64_t>(seq.size());
-    for (std::uint32_t id : seq) ++count[id];
-    std::int64_t matched = 0;
-    for (std::uint32_t id : seq) {
-      if (count[id] == 0) continue;  // this n-gram was already counted
-      matched += std::min(count[id], ref_max[id]);
-      count[id] = 0;
-    }
-    out.matches[n] = matched;
-  }
-  return out;
 }
 
 }  // namespace reasonrec::eval

@@ -14,8 +14,13 @@ namespace reasonrec::eval {
 class NgramIds {
  public:
   static constexpr std::uint32_t kNoPrefix = 0xFFFFFFFFu;
+  // What the lookups return for a token or n-gram that has no id.
+  static constexpr std::uint32_t kAbsent = 0xFFFFFFFEu;
 
-  explicit NgramIds(std::size_t expected_items = 64);
+  // Sizes the tables for about this many distinct words and (prefix, last) pairs; they grow
+  // when needed.
+  // Ids start at `first_id`.
+  NgramIds(std::size_t expected_words, std::size_t expected_pairs, std::uint32_t first_id = 0);
 
   // Id of a word token.
   std::uint32_t word(std::string_view token);
@@ -23,18 +28,26 @@ class NgramIds {
   // code point (or any 32-bit symbol) to get a unigram id for symbols that are not words.
   std::uint32_t extend(std::uint32_t prefix, std::uint32_t last);
 
+  // The id if the word / n-gram already has one, else kAbsent (and kAbsent for any n-gram
+  // whose prefix is kAbsent). References are looked up this way: an n-gram the candidate
+  // lacks can never match, so it needs no id.
+  std::uint32_t find_word(std::string_view token) const;
+  std::uint32_t find(std::uint32_t prefix, std::uint32_t last) const;
+
   // Ids handed out so far (they are 0..size()-1).
   std::uint32_t size() const { return next_id_; }
 
  private:
+  // id_plus1 == 0 marks an empty slot, so that fresh tables are plain zeroed memory.
   struct WordSlot {
-    std::string_view text;
+    const char* data = nullptr;
+    std::uint32_t length = 0;
+    std::uint32_t id_plus1 = 0;
     std::uint64_t hash = 0;
-    std::uint32_t id = kNoPrefix;
   };
   struct PairSlot {
     std::uint64_t key = 0;
-    std::uint32_t id = kNoPrefix;
+    std::uint32_t id_plus1 = 0;
   };
 
   void grow_words();
@@ -47,21 +60,11 @@ class NgramIds {
   std::uint32_t next_id_ = 0;
 };
 
-// Modified n-gram precision counts of a candidate against its references, as BLEU uses them:
-// for each order n (index n-1), `matches` is the sum over the candidate's distinct n-grams of
-// min(count in the candidate, largest count in any one reference), and `totals` is the
-// number of candidate n-grams, max(0, length - n + 1).
-struct ClippedCounts {
-  std::vector<std::int64_t> matches;
-  std::vector<std::int64_t> totals;
-};
-ClippedCounts clipped_ngram_counts(const std::vector<std::string_view>& candidate,
-                                   const std::vector<std::vector<std::string_view>>& references,
-                                   std::size_t max_order);
-
-// For each order n = 1..max_order, the ids of the n-grams of `tokens` (already word ids or
-// symbol ids) in order of position: out[n-1] has max(0, size - n + 1) entries.
-void ngram_sequences(NgramIds& ids, const std::vector<std::uint32_t>& unigrams,
-                     std::size_t max_order, std::vector<std::vector<std::uint32_t>>& out);
+// The ids of every n-gram of `unigrams` (word or symbol ids) for n = 1..max_order, appended
+// to `out` order after order; offsets[n-1]..offsets[n] delimit order n (offsets gets
+// max_order + 1 entries). With `insert` false, n-grams without an id get kAbsent instead.
+void append_ngram_ids(NgramIds& ids, const std::uint32_t* unigrams, std::size_t count,
+                      std::size_t max_order, bool insert, std::vector<std::uint32_t>& out,
+                      std::vector<std::size_t>& offsets);
 
 }  // namespace reasonrec::eval

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
+#include <string_view>
 #include <utility>
 
 #include "eval/python_text.hpp"
@@ -33,7 +33,10 @@ constexpr std::array<std::pair<const char*, const char*>, 16> kIrregular{{
 }};
 
 // The algorithm over Python-like strings of code points. Ch is char for ASCII words (the
-// fast path) and char32_t otherwise; letters outside a-z are consonants, as in NLTK.
+// fast path) and char32_t otherwise; letters outside a-z are consonants, as in NLTK. NLTK
+// builds a new string at every step; here every step edits the end of one buffer in place,
+// and the conditions look at a prefix w[0, len) of it (a stem never depends on what follows
+// it), which gives the same stems without allocating.
 template <typename Ch>
 class Steps {
  public:
@@ -41,16 +44,15 @@ class Steps {
 
   explicit Steps(Mode mode) : mode_(mode), nltk_(mode == Mode::NltkExtensions) {}
 
-  Word run(Word w) const {
-    w = step1a(std::move(w));
-    w = step1b(std::move(w));
-    w = step1c(std::move(w));
-    w = step2(std::move(w));
-    w = step3(std::move(w));
-    w = step4(std::move(w));
-    w = step5a(std::move(w));
-    w = step5b(std::move(w));
-    return w;
+  void run(Word& w) const {
+    step1a(w);
+    step1b(w);
+    step1c(w);
+    step2(w);
+    step3(w);
+    step4(w);
+    step5a(w);
+    step5b(w);
   }
 
  private:
@@ -60,10 +62,9 @@ class Steps {
 
   // NLTK's _is_consonant: 'y' is a consonant at the start or after a vowel.
   static bool consonant(const Word& w, std::size_t i) {
-    bool result = true;
     std::size_t start = i;
-    // Walk back over the run of 'y's that precede i, then resolve forward.
     while (start > 0 && w[start] == Ch('y')) --start;
+    bool result = true;
     for (std::size_t k = start; k <= i; ++k) {
       if (is_vowel_letter(w[k])) {
         result = false;
@@ -76,12 +77,13 @@ class Steps {
     return result;
   }
 
-  static int measure(const Word& stem) {
+  // m of the stem w[0, len): the number of vowel-consonant transitions.
+  static int measure(const Word& w, std::size_t len) {
     int m = 0;
     bool previous_vowel = false;
     bool current = true;
-    for (std::size_t i = 0; i < stem.size(); ++i) {
-      const Ch c = stem[i];
+    for (std::size_t i = 0; i < len; ++i) {
+      const Ch c = w[i];
       if (is_vowel_letter(c)) {
         current = false;
       } else if (c == Ch('y')) {
@@ -89,26 +91,24 @@ class Steps {
       } else {
         current = true;
       }
-      if (i > 0 && previous_vowel && current) ++m;
+      if (previous_vowel && current) ++m;
       previous_vowel = !current;
     }
     return m;
   }
 
-  static bool contains_vowel(const Word& stem) {
-    for (std::size_t i = 0; i < stem.size(); ++i) {
-      if (!consonant(stem, i)) return true;
+  static bool contains_vowel(const Word& w, std::size_t len) {
+    for (std::size_t i = 0; i < len; ++i) {
+      if (!consonant(w, i)) return true;
     }
     return false;
   }
 
-  static bool ends_double_consonant(const Word& w) {
-    const std::size_t n = w.size();
-    return n >= 2 && w[n - 1] == w[n - 2] && consonant(w, n - 1);
+  static bool ends_double_consonant(const Word& w, std::size_t len) {
+    return len >= 2 && w[len - 1] == w[len - 2] && consonant(w, len - 1);
   }
 
-  bool ends_cvc(const Word& w) const {
-    const std::size_t n = w.size();
+  bool ends_cvc(const Word& w, std::size_t n) const {
     if (n >= 3 && consonant(w, n - 3) && !consonant(w, n - 2) && consonant(w, n - 1) &&
         w[n - 1] != Ch('w') && w[n - 1] != Ch('x') && w[n - 1] != Ch('y')) {
       return true;
@@ -116,123 +116,122 @@ class Steps {
     return nltk_ && n == 2 && !consonant(w, 0) && consonant(w, 1);
   }
 
-  static bool ends_with(const Word& w, const char* suffix) {
-    const std::size_t k = std::strlen(suffix);
-    if (w.size() < k) return false;
-    for (std::size_t i = 0; i < k; ++i) {
-      if (w[w.size() - k + i] != Ch(static_cast<unsigned char>(suffix[i]))) return false;
+  static bool ends_with(const Word& w, std::size_t len, std::string_view suffix) {
+    if (len < suffix.size()) return false;
+    for (std::size_t i = 0; i < suffix.size(); ++i) {
+      if (w[len - suffix.size() + i] != Ch(static_cast<unsigned char>(suffix[i]))) return false;
     }
     return true;
   }
 
-  static Word without(const Word& w, std::size_t k) { return w.substr(0, w.size() - k); }
-
-  static Word concat(Word stem, const char* tail) {
-    for (const char* p = tail; *p; ++p) stem.push_back(Ch(static_cast<unsigned char>(*p)));
-    return stem;
+  // w = w[0, len) + tail
+  static void replace_tail(Word& w, std::size_t len, std::string_view tail) {
+    w.resize(len);
+    for (const char c : tail) w.push_back(Ch(static_cast<unsigned char>(c)));
   }
 
-  struct Rule {
-    const char* suffix;
-    const char* replacement;
-    int condition;  // see holds()
-  };
   enum Condition { kAlways, kMeasurePositive, kMeasureAbove1, kIonStem, kLogiStem };
+  struct Rule {
+    std::string_view suffix;
+    std::string_view replacement;
+    Condition condition;
+  };
 
-  bool holds(int condition, const Word& stem, const Word& word) const {
+  // Does the condition hold for the stem w[0, len) of the word w?
+  static bool holds(Condition condition, const Word& w, std::size_t len) {
     switch (condition) {
       case kAlways:
         return true;
       case kMeasurePositive:
-        return measure(stem) > 0;
+        return measure(w, len) > 0;
       case kMeasureAbove1:
-        return measure(stem) > 1;
+        return measure(w, len) > 1;
       case kIonStem:
-        return measure(stem) > 1 && (stem.back() == Ch('s') || stem.back() == Ch('t'));
+        return measure(w, len) > 1 && (w[len - 1] == Ch('s') || w[len - 1] == Ch('t'));
       case kLogiStem:  // NLTK keeps the 'l' of 'logi' with the stem it measures
-        return measure(without(word, 3)) > 0;
-      default:
-        return false;
+        return measure(w, w.size() - 3) > 0;
     }
+    return false;
   }
 
   // NLTK's _apply_rule_list: the first rule whose suffix matches decides, whether or not its
   // condition holds.
   template <std::size_t N>
-  Word apply(Word word, const std::array<Rule, N>& rules, std::size_t count = N) const {
+  static void apply(Word& w, const std::array<Rule, N>& rules, std::size_t count = N) {
     for (std::size_t r = 0; r < count; ++r) {
       const Rule& rule = rules[r];
-      if (ends_with(word, rule.suffix)) {
-        Word stem = without(word, std::strlen(rule.suffix));
-        if (holds(rule.condition, stem, word)) return concat(std::move(stem), rule.replacement);
-        return word;
-      }
+      if (!ends_with(w, w.size(), rule.suffix)) continue;
+      const std::size_t len = w.size() - rule.suffix.size();
+      if (holds(rule.condition, w, len)) replace_tail(w, len, rule.replacement);
+      return;
     }
-    return word;
   }
 
-  Word step1a(Word w) const {
-    if (nltk_ && w.size() == 4 && ends_with(w, "ies")) return concat(without(w, 3), "ie");
+  void step1a(Word& w) const {
+    if (nltk_ && w.size() == 4 && ends_with(w, w.size(), "ies")) {
+      replace_tail(w, 1, "ie");
+      return;
+    }
     static constexpr std::array<Rule, 4> rules{{
         {"sses", "ss", kAlways},
         {"ies", "i", kAlways},
         {"ss", "ss", kAlways},
         {"s", "", kAlways},
     }};
-    return apply(std::move(w), rules);
+    apply(w, rules);
   }
 
-  Word step1b(Word w) const {
-    if (nltk_ && ends_with(w, "ied")) {
-      return concat(without(w, 3), w.size() == 4 ? "ie" : "i");
+  void step1b(Word& w) const {
+    const std::size_t n = w.size();
+    if (nltk_ && ends_with(w, n, "ied")) {
+      replace_tail(w, n - 3, n == 4 ? "ie" : "i");
+      return;
     }
-    if (ends_with(w, "eed")) {
-      Word stem = without(w, 3);
-      if (measure(stem) > 0) return concat(std::move(stem), "ee");
-      return w;
+    if (ends_with(w, n, "eed")) {
+      if (measure(w, n - 3) > 0) w.resize(n - 1);  // stem + "ee"
+      return;
     }
-    Word inter;
+    std::size_t inter = 0;
     bool succeeded = false;
-    for (const char* suffix : {"ed", "ing"}) {
-      if (ends_with(w, suffix)) {
-        inter = without(w, std::strlen(suffix));
-        if (contains_vowel(inter)) {
+    for (const std::string_view suffix : {std::string_view("ed"), std::string_view("ing")}) {
+      if (ends_with(w, n, suffix)) {
+        inter = n - suffix.size();
+        if (contains_vowel(w, inter)) {
           succeeded = true;
           break;
         }
       }
     }
-    if (!succeeded) return w;
-
-    if (ends_with(inter, "at")) return concat(without(inter, 2), "ate");
-    if (ends_with(inter, "bl")) return concat(without(inter, 2), "ble");
-    if (ends_with(inter, "iz")) return concat(without(inter, 2), "ize");
+    if (!succeeded) return;
+    w.resize(inter);
+    if (ends_with(w, inter, "at") || ends_with(w, inter, "bl") || ends_with(w, inter, "iz")) {
+      w.push_back(Ch('e'));  // AT -> ATE, BL -> BLE, IZ -> IZE
+      return;
+    }
     // NLTK's "*d" rule. Its suffix is also tested literally, so a stem ending in the two
     // characters "*d" matches too; both paths drop two characters and append the last one.
-    const Ch last = inter.back();
-    if (ends_double_consonant(inter) || ends_with(inter, "*d")) {
+    const Ch last = w.back();
+    if (ends_double_consonant(w, inter) || ends_with(w, inter, "*d")) {
       if (last != Ch('l') && last != Ch('s') && last != Ch('z')) {
-        Word stem = without(inter, 2);
-        stem.push_back(last);
-        return stem;
+        w.resize(inter - 2);
+        w.push_back(last);
       }
-      return inter;
+      return;
     }
-    if (measure(inter) == 1 && ends_cvc(inter)) return concat(std::move(inter), "e");
-    return inter;
+    if (measure(w, inter) == 1 && ends_cvc(w, inter)) w.push_back(Ch('e'));
   }
 
-  Word step1c(Word w) const {
-    if (!ends_with(w, "y")) return w;
-    Word stem = without(w, 1);
-    const bool ok =
-        nltk_ ? (stem.size() > 1 && consonant(stem, stem.size() - 1)) : contains_vowel(stem);
-    return ok ? concat(std::move(stem), "i") : w;
+  void step1c(Word& w) const {
+    const std::size_t n = w.size();
+    if (!ends_with(w, n, "y")) return;
+    const std::size_t len = n - 1;
+    const bool ok = nltk_ ? (len > 1 && consonant(w, len - 1)) : contains_vowel(w, len);
+    if (ok) w[len] = Ch('i');
   }
 
-  Word step2(Word w) const {
-    if (nltk_ && ends_with(w, "alli") && measure(without(w, 4)) > 0) {
-      return step2(concat(without(w, 4), "al"));
+  void step2(Word& w) const {
+    while (nltk_ && ends_with(w, w.size(), "alli") && measure(w, w.size() - 4) > 0) {
+      w.resize(w.size() - 2);  // ALLI -> AL, then step 2 again
     }
     const bool original = mode_ == Mode::OriginalAlgorithm;
     const std::array<Rule, 22> rules{{
@@ -261,10 +260,10 @@ class Steps {
         Rule{"logi", "log", kLogiStem},
     }};
     const std::size_t count = nltk_ ? 22 : (mode_ == Mode::MartinExtensions ? 21 : 20);
-    return apply(std::move(w), rules, count);
+    apply(w, rules, count);
   }
 
-  Word step3(Word w) const {
+  static void step3(Word& w) {
     static constexpr std::array<Rule, 7> rules{{
         {"icate", "ic", kMeasurePositive},
         {"ative", "", kMeasurePositive},
@@ -274,10 +273,10 @@ class Steps {
         {"ful", "", kMeasurePositive},
         {"ness", "", kMeasurePositive},
     }};
-    return apply(std::move(w), rules);
+    apply(w, rules);
   }
 
-  Word step4(Word w) const {
+  static void step4(Word& w) {
     static constexpr std::array<Rule, 19> rules{{
         {"al", "", kMeasureAbove1},   {"ance", "", kMeasureAbove1}, {"ence", "", kMeasureAbove1},
         {"er", "", kMeasureAbove1},   {"ic", "", kMeasureAbove1},   {"able", "", kMeasureAbove1},
@@ -287,22 +286,19 @@ class Steps {
         {"iti", "", kMeasureAbove1},  {"ous", "", kMeasureAbove1},  {"ive", "", kMeasureAbove1},
         {"ize", "", kMeasureAbove1},
     }};
-    return apply(std::move(w), rules);
+    apply(w, rules);
   }
 
-  Word step5a(Word w) const {
-    if (ends_with(w, "e")) {
-      Word stem = without(w, 1);
-      const int m = measure(stem);
-      if (m > 1) return stem;
-      if (m == 1 && !ends_cvc(stem)) return stem;
-    }
-    return w;
+  void step5a(Word& w) const {
+    const std::size_t n = w.size();
+    if (!ends_with(w, n, "e")) return;
+    const int m = measure(w, n - 1);
+    if (m > 1 || (m == 1 && !ends_cvc(w, n - 1))) w.resize(n - 1);
   }
 
-  Word step5b(Word w) const {
-    if (ends_with(w, "ll") && measure(without(w, 1)) > 1) return without(w, 1);
-    return w;
+  static void step5b(Word& w) {
+    const std::size_t n = w.size();
+    if (ends_with(w, n, "ll") && measure(w, n - 1) > 1) w.resize(n - 1);
   }
 
   Mode mode_;
@@ -341,8 +337,13 @@ std::string PorterStemmer::stem(std::string_view word) const {
   // NLTK measures the word as given (Python's lower() may change the length).
   const std::size_t length = ascii ? word.size() : pytext::length(word);
   if (mode_ != Mode::OriginalAlgorithm && length <= 2) return lowered;
-  if (ascii) return Steps<char>(mode_).run(std::move(lowered));
-  return pytext::encode(Steps<char32_t>(mode_).run(pytext::decode(lowered)));
+  if (ascii) {
+    Steps<char>(mode_).run(lowered);
+    return lowered;
+  }
+  std::u32string wide = pytext::decode(lowered);
+  Steps<char32_t>(mode_).run(wide);
+  return pytext::encode(wide);
 }
 
 }  // namespace reasonrec::eval

@@ -23,6 +23,16 @@ int bit_length(UInt128 v) {
 Int128 gcd(Int128 a, Int128 b) {
   UInt128 x = uabs(a);
   UInt128 y = uabs(b);
+  if ((x >> 64) == 0 && (y >> 64) == 0) {  // 64-bit division is several times faster
+    auto u = static_cast<std::uint64_t>(x);
+    auto v = static_cast<std::uint64_t>(y);
+    while (v != 0) {
+      const std::uint64_t t = u % v;
+      u = v;
+      v = t;
+    }
+    return static_cast<Int128>(u);
+  }
   while (y != 0) {
     const UInt128 t = x % y;
     x = y;

@@ -1,6 +1,10 @@
 #include "eval/python_text.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "eval/python_unicode_tables.hpp"
@@ -58,7 +62,7 @@ char32_t simple_lower(char32_t c) {
   return (it != map.end() && it->first == c) ? it->second : c;
 }
 
-bool is_ascii_space(unsigned char b) {
+constexpr bool is_ascii_space(unsigned char b) {
   return (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20);
 }
 
@@ -88,6 +92,20 @@ void append_code_point_or_byte(std::string& out, char32_t c) {
   } else {
     append_utf8(out, c);
   }
+}
+
+// Byte classes for split(): 0 never starts whitespace, 1 is ASCII whitespace, 2 may start a
+// multi-byte whitespace code point.
+constexpr std::array<std::uint8_t, 256> kSplitClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int b = 0; b < 128; ++b) t[b] = is_ascii_space(static_cast<unsigned char>(b)) ? 1 : 0;
+  t[0xC2] = t[0xE1] = t[0xE2] = t[0xE3] = 2;
+  return t;
+}();
+
+// Length of the whitespace at text[pos] (0 if none), given its byte class.
+std::size_t space_at(std::string_view text, std::size_t pos, std::uint8_t cls) {
+  return cls == 1 ? 1 : (cls == 2 ? space_length_at(text, pos) : 0);
 }
 
 }  // namespace
@@ -162,14 +180,40 @@ bool is_space(char32_t c) {
 }
 
 void split_into(std::string_view text, std::vector<std::string_view>& out) {
-  std::size_t pos = 0;
   const std::size_t n = text.size();
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  std::size_t pos = 0;
   while (pos < n) {
-    std::size_t len;
-    while (pos < n && (len = space_length_at(text, pos)) != 0) pos += len;
+    // Skip whitespace.
+    while (pos < n) {
+      const std::size_t len = space_at(text, pos, kSplitClass[byte(pos)]);
+      if (len == 0) break;
+      pos += len;
+    }
     if (pos >= n) break;
-    const std::size_t start = pos;
-    while (pos < n && space_length_at(text, pos) == 0) ++pos;
+    // A word runs to the next whitespace; most bytes are class 0 and cost one lookup.
+    const std::size_t start = pos++;
+    while (pos < n) {
+      if (std::endian::native == std::endian::little && pos + 8 <= n) {
+        // Eight bytes at a time: skip them unless one is below '!' or not ASCII (the only
+        // bytes that can start whitespace). The lowest flagged byte is exact.
+        std::uint64_t v;
+        std::memcpy(&v, text.data() + pos, 8);
+        const std::uint64_t below = (v - 0x2121212121212121ULL) & ~v & 0x8080808080808080ULL;
+        const std::uint64_t special = below | (v & 0x8080808080808080ULL);
+        if (special == 0) {
+          pos += 8;
+          continue;
+        }
+        pos += static_cast<std::size_t>(std::countr_zero(special)) / 8;
+      }
+      const std::uint8_t cls = kSplitClass[byte(pos)];
+      if (cls == 0 || space_at(text, pos, cls) == 0) {
+        ++pos;
+      } else {
+        break;
+      }
+    }
     out.push_back(text.substr(start, pos - start));
   }
 }
@@ -181,17 +225,26 @@ std::vector<std::string_view> split(std::string_view text) {
 }
 
 std::string_view rstrip(std::string_view text) {
-  // Walk forward (UTF-8 cannot be decoded backwards safely with invalid bytes) and remember
-  // where the last non-space code point ended.
-  std::size_t end = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t len = space_length_at(text, pos);
-    if (len != 0) {
-      pos += len;
-    } else {
-      next_code_point(text, pos);
-      end = pos;
+  std::size_t end = text.size();
+  while (end > 0) {
+    const auto last = static_cast<unsigned char>(text[end - 1]);
+    if (last < 0x80) {
+      if (!is_ascii_space(last)) break;
+      --end;
+      continue;
     }
+    // The last code point starts at the nearest byte that is not a continuation byte (no
+    // valid sequence can run across such a byte, so forward decoding also starts there);
+    // if it does not decode to exactly the remaining bytes, the last byte is invalid alone.
+    std::size_t start = end - 1;
+    while (start > 0 && end - start < 4 &&
+           is_continuation(static_cast<unsigned char>(text[start]))) {
+      --start;
+    }
+    std::size_t pos = start;
+    const char32_t c = next_code_point(text, pos);
+    if (pos != end || !is_space(c)) break;
+    end = start;
   }
   return text.substr(0, end);
 }

@@ -44,78 +44,89 @@ bool is_split_symbol(char c) {
 // points: the rules only test ASCII characters, and a "not a digit" position that falls on
 // a multi-byte character only ever has a space inserted before or after the whole character.
 
+// Writes through a raw pointer into `out`, sized for the worst case and trimmed at the end
+// (these passes run on every segment; push_back per byte is several times slower).
+class Writer {
+ public:
+  Writer(std::string& out, std::size_t worst_case) : out_(out) {
+    out_.resize(worst_case);
+    p_ = out_.data();
+  }
+  void put(char c) { *p_++ = c; }
+  void finish() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+
+ private:
+  std::string& out_;
+  char* p_;
+};
+
 // ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
-std::string pad_symbols(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 2 + 8);
+void pad_symbols(std::string_view s, std::string& out) {
+  Writer w(out, 3 * s.size());
   for (char c : s) {
     if (is_split_symbol(c)) {
-      out.push_back(' ');
-      out.push_back(c);
-      out.push_back(' ');
+      w.put(' ');
+      w.put(c);
+      w.put(' ');
     } else {
-      out.push_back(c);
+      w.put(c);
     }
   }
-  return out;
+  w.finish();
 }
 
 // ([^0-9])([\.,]) -> "\1 \2 "
-std::string split_period_comma_after_non_digit(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
+void split_period_comma_after_non_digit(std::string_view s, std::string& out) {
+  Writer w(out, 2 * s.size());
   std::size_t i = 0;
   while (i < s.size()) {
     if (i + 1 < s.size() && !is_digit(s[i]) && is_period_or_comma(s[i + 1])) {
-      out.push_back(s[i]);
-      out.push_back(' ');
-      out.push_back(s[i + 1]);
-      out.push_back(' ');
+      w.put(s[i]);
+      w.put(' ');
+      w.put(s[i + 1]);
+      w.put(' ');
       i += 2;
     } else {
-      out.push_back(s[i]);
-      ++i;
+      w.put(s[i++]);
     }
   }
-  return out;
+  w.finish();
 }
 
 // ([\.,])([^0-9]) -> " \1 \2"
-std::string split_period_comma_before_non_digit(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
+void split_period_comma_before_non_digit(std::string_view s, std::string& out) {
+  Writer w(out, 2 * s.size());
   std::size_t i = 0;
   while (i < s.size()) {
     if (i + 1 < s.size() && is_period_or_comma(s[i]) && !is_digit(s[i + 1])) {
-      out.push_back(' ');
-      out.push_back(s[i]);
-      out.push_back(' ');
-      out.push_back(s[i + 1]);
+      w.put(' ');
+      w.put(s[i]);
+      w.put(' ');
+      w.put(s[i + 1]);
       i += 2;
     } else {
-      out.push_back(s[i]);
-      ++i;
+      w.put(s[i++]);
     }
   }
-  return out;
+  w.finish();
 }
 
 // ([0-9])(-) -> "\1 \2 "
-std::string split_dash_after_digit(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
+void split_dash_after_digit(std::string_view s, std::string& out) {
+  Writer w(out, 2 * s.size());
   std::size_t i = 0;
   while (i < s.size()) {
     if (i + 1 < s.size() && is_digit(s[i]) && s[i + 1] == '-') {
-      out.push_back(s[i]);
-      out += " - ";
+      w.put(s[i]);
+      w.put(' ');
+      w.put('-');
+      w.put(' ');
       i += 2;
     } else {
-      out.push_back(s[i]);
-      ++i;
+      w.put(s[i++]);
     }
   }
-  return out;
+  w.finish();
 }
 
 }  // namespace
@@ -140,15 +151,18 @@ std::string tokenize_13a(std::string_view line) {
   padded += text;
   padded.push_back(' ');
 
-  std::string s = pad_symbols(padded);
-  s = split_period_comma_after_non_digit(s);
-  s = split_period_comma_before_non_digit(s);
-  s = split_dash_after_digit(s);
+  // Two buffers, ping-pong.
+  std::string a;
+  std::string b;
+  pad_symbols(padded, a);
+  split_period_comma_after_non_digit(a, b);
+  split_period_comma_before_non_digit(b, a);
+  split_dash_after_digit(a, b);
 
   std::string out;
-  out.reserve(s.size());
+  out.reserve(b.size());
   std::vector<std::string_view> tokens;
-  pytext::split_into(s, tokens);
+  pytext::split_into(b, tokens);
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     if (i != 0) out.push_back(' ');
     out.append(tokens[i]);

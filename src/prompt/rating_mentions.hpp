@@ -8,8 +8,7 @@
 namespace reasonrec::prompt {
 
 // One number in a model's output that might state a rating, with the context around it that
-// decides whether it does. Internal to the rating parser (parse_rating.hpp); exposed for
-// its tests.
+// decides whether it does. The building block of the rating parser (parse_rating.hpp).
 struct RatingMention {
   std::size_t begin = 0;        // first byte of the number
   std::size_t end = 0;          // past the number (past the second number of a range)

@@ -268,5 +268,58 @@ json.dump(out, sys.stdout)
             << " scores, worst relative difference " << worst << "\n";
 }
 
+TEST(BleuNltkLive, WeightsReweighingAndSmoothingParametersMatchNltk) {
+  const RunResult r = run_python(R"PY(
+import sys, json, random, warnings
+warnings.filterwarnings("ignore")
+from nltk.translate.bleu_score import sentence_bleu, SmoothingFunction
+rng = random.Random(9)
+vocab = "the a cream skin smells great works well my face dry oily not good bad price".split()
+weights = [[0.5, 0.5], [1/3, 1/3, 1/3], [0.25] * 4, [0.2] * 5, [0.1, 0.3, 0.5, 0.1]]
+out = []
+for n in range(150):
+    ref = " ".join(rng.choice(vocab) for _ in range(rng.randrange(1, 12)))
+    cand = " ".join(w for w in ref.split() if rng.random() > 0.25) + " " + rng.choice(vocab)
+    if n % 5 == 0:
+        cand = " ".join(cand.split()[:rng.randrange(1, 4)])
+    w = weights[n % len(weights)]
+    method = n % 8
+    params = {"epsilon": rng.choice([0.1, 0.2]), "alpha": rng.choice([5, 3]), "k": rng.choice([5, 2])}
+    fn = getattr(SmoothingFunction(**params), "method%d" % method)
+    reweigh = n % 3 == 0
+    try:
+        v = float(sentence_bleu([ref.split()], cand.split(), tuple(w), fn, reweigh))
+    except (AssertionError, IndexError, ZeroDivisionError):
+        v = None
+    out.append({"cand": cand, "ref": ref, "weights": w, "method": method, "params": params,
+                "reweigh": reweigh, "nltk": v})
+json.dump(out, sys.stdout)
+)PY");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  double worst = 0.0;
+  int compared = 0;
+  for (const json& c : json::parse(r.out)) {
+    const std::string cand = c.at("cand");
+    const std::string ref = c.at("ref");
+    eval::NltkBleuOptions o;
+    o.smoothing = c.at("method");
+    o.weights = c.at("weights").get<std::vector<double>>();
+    o.auto_reweigh = c.at("reweigh");
+    o.epsilon = c.at("params").at("epsilon");
+    o.alpha = c.at("params").at("alpha");
+    o.k = c.at("params").at("k");
+    const std::vector<eval::Tokens> refs = {eval::pytext::split(ref)};
+    const eval::Tokens hyp = eval::pytext::split(cand);
+    const std::string what = cand + " | " + ref + " | method" + std::to_string(o.smoothing);
+    if (c.at("nltk").is_null()) {
+      EXPECT_THROW(eval::nltk_sentence_bleu(refs, hyp, o), Error) << what;
+      continue;
+    }
+    expect_same(c.at("nltk").get<double>(), eval::nltk_sentence_bleu(refs, hyp, o), what, worst);
+    ++compared;
+  }
+  EXPECT_GT(compared, 120);
+}
+
 }  // namespace
 }  // namespace reasonrec::test

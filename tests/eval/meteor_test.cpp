@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <thread>
 
 #include "eval/nltk_word_tokenizer.hpp"
 #include "eval/text_metrics.hpp"
@@ -140,6 +141,40 @@ TEST(Meteor, EdgeCasesNeverCrash) {
   const double s = meteor_of(MeteorTokenizer::NltkWordTokenize, long_text, {long_text});
   EXPECT_GT(s, 0.999);
   EXPECT_LE(s, 1.0);
+}
+
+// The word memo must never change a score: not when it is full (every lookup computed
+// afresh), and not when many threads share one metric.
+TEST(Meteor, CacheAndThreadsNeverChangeScores) {
+  const auto cases = load_metric_cases();
+  std::vector<std::vector<std::string>> hypotheses;
+  std::vector<std::vector<std::string>> references;
+  for (const auto& c : cases) {
+    hypotheses.push_back(eval::nltk_word_tokenize(c.at("candidate").get<std::string>()));
+    references.push_back(eval::nltk_word_tokenize(case_references(c).front()));
+  }
+  const Meteor uncached(wordnet(), {}, 0);
+  const Meteor shared(wordnet());
+  std::vector<double> expected;
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    expected.push_back(uncached.score({references[k]}, hypotheses[k]));
+    ASSERT_EQ(expected.back(), shared.score({references[k]}, hypotheses[k])) << k;
+  }
+  std::vector<std::vector<double>> got(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+          const std::size_t n = (k * 7 + t * 13) % cases.size();  // a different order per thread
+          const double s = shared.score({references[n]}, hypotheses[n]);
+          if (s != expected[n]) got[t].push_back(static_cast<double>(n));
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& mismatches : got) EXPECT_TRUE(mismatches.empty());
 }
 
 TEST(Meteor, FactoryAndSignature) {
