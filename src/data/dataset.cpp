@@ -24,8 +24,7 @@ void merge_meta(ItemMeta& into, ItemMeta&& from) {
 
 }  // namespace
 
-std::size_t ReviewDeduplicator::Hash::operator()(std::size_t index) const {
-  const Review& r = (*reviews)[index];
+std::size_t ReviewDeduplicator::hash_review(const Review& r) {
   const std::hash<std::string_view> h;
   std::size_t seed = h(r.user);
   seed = mix(seed, h(r.item));
@@ -40,14 +39,19 @@ bool ReviewDeduplicator::Equal::operator()(std::size_t a, std::size_t b) const {
 }
 
 ReviewDeduplicator::ReviewDeduplicator(std::vector<Review>& reviews)
-    : reviews_(reviews), seen_(1024, Hash{&reviews}, Equal{&reviews}) {
-  for (std::size_t i = 0; i < reviews_.size(); ++i) seen_.insert(i);
+    : reviews_(reviews), seen_(1024, Hash{&hashes_}, Equal{&reviews}) {
+  for (std::size_t i = 0; i < reviews_.size(); ++i) {
+    hashes_.push_back(hash_review(reviews_[i]));
+    seen_.insert(i);
+  }
 }
 
 bool ReviewDeduplicator::add(Review&& review) {
+  hashes_.push_back(hash_review(review));
   reviews_.push_back(std::move(review));
   if (!seen_.insert(reviews_.size() - 1).second) {
     reviews_.pop_back();
+    hashes_.pop_back();
     return false;
   }
   return true;

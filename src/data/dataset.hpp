@@ -41,15 +41,19 @@ class ReviewDeduplicator {
   bool add(Review&& review);
 
  private:
+  // Hashes are computed once per review and kept, so that rehashing the set never reads the
+  // review texts again.
   struct Hash {
-    const std::vector<Review>* reviews;
-    std::size_t operator()(std::size_t index) const;
+    const std::vector<std::size_t>* hashes;
+    std::size_t operator()(std::size_t index) const { return (*hashes)[index]; }
   };
+  static std::size_t hash_review(const Review& review);
   struct Equal {
     const std::vector<Review>* reviews;
     bool operator()(std::size_t a, std::size_t b) const;
   };
   std::vector<Review>& reviews_;
+  std::vector<std::size_t> hashes_;
   std::unordered_set<std::size_t, Hash, Equal> seen_;
 };
 

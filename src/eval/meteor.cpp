@@ -4,7 +4,6 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <deque>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -88,6 +87,7 @@ std::string format_number(double value) {
 }  // namespace
 
 struct MeteorWordInfo {
+  std::string word;  // the lowercased token (the memo's key)
   std::string stem;
   std::vector<std::uint32_t> stem_synsets;       // WordNet::synset_ids(stem)
   const std::vector<std::uint32_t>* stem_named;  // WordNet::synsets_named(stem)
@@ -95,34 +95,78 @@ struct MeteorWordInfo {
 
 class Meteor::WordCache {
  public:
+  using Overflow = std::vector<std::unique_ptr<MeteorWordInfo>>;
+
   explicit WordCache(std::size_t capacity) : per_shard_((capacity + kShards - 1) / kShards) {}
 
-  // The cached entry for `word`; when the cache is full, a fresh one appended to `overflow`.
-  // Entries are never removed, so the pointer stays valid as long as the cache (or overflow).
-  const MeteorWordInfo* get(const std::string& word, const WordNet& wordnet,
-                            std::deque<MeteorWordInfo>& overflow) {
-    Shard& shard = shards_[std::hash<std::string>{}(word) % kShards];
+  // The memo entry for `word`; when the memo is full, a fresh one kept in `overflow`. Entries
+  // are never removed, so the pointer stays valid as long as the memo (or `overflow`).
+  const MeteorWordInfo* get(const std::string& word, const WordNet& wordnet, Overflow& overflow) {
+    const std::uint64_t hash = std::hash<std::string_view>{}(word);
+    Shard& shard = shards_[hash % kShards];
     {
       const std::lock_guard<std::mutex> lock(shard.mutex);
-      if (const auto it = shard.map.find(word); it != shard.map.end()) return it->second.get();
+      if (const MeteorWordInfo* found = shard.find(hash, word)) return found;
     }
     auto info = std::make_unique<MeteorWordInfo>();
+    info->word = word;
     info->stem = stemmer_.stem(word);
     info->stem_synsets = wordnet.synset_ids(info->stem);
     info->stem_named = wordnet.synsets_named(info->stem);
     const std::lock_guard<std::mutex> lock(shard.mutex);
-    if (shard.map.size() >= per_shard_) {  // bounded memory on endless vocabularies
-      return &overflow.emplace_back(std::move(*info));
+    if (const MeteorWordInfo* found = shard.find(hash, word)) return found;  // a racing thread
+    if (shard.size >= per_shard_) {  // bounded memory on endless vocabularies
+      overflow.push_back(std::move(info));
+      return overflow.back().get();
     }
-    return shard.map.try_emplace(word, std::move(info)).first->second.get();
+    return shard.insert(hash, std::move(info));
   }
 
  private:
   static constexpr std::size_t kShards = 64;
+
+  // Open addressing with linear probing over (hash, entry) slots: one cache line per probe
+  // instead of the node chase of std::unordered_map.
   struct Shard {
+    struct Slot {
+      std::uint64_t hash = 0;
+      std::unique_ptr<const MeteorWordInfo> info;
+    };
     std::mutex mutex;
-    std::unordered_map<std::string, std::unique_ptr<const MeteorWordInfo>> map;
+    std::vector<Slot> slots;
+    std::size_t size = 0;
+
+    const MeteorWordInfo* find(std::uint64_t hash, std::string_view word) const {
+      if (slots.empty()) return nullptr;
+      const std::size_t mask = slots.size() - 1;
+      for (std::size_t k = (hash >> 6) & mask;; k = (k + 1) & mask) {
+        const Slot& slot = slots[k];
+        if (!slot.info) return nullptr;
+        if (slot.hash == hash && slot.info->word == word) return slot.info.get();
+      }
+    }
+    const MeteorWordInfo* insert(std::uint64_t hash, std::unique_ptr<const MeteorWordInfo> info) {
+      if ((size + 1) * 2 > slots.size()) grow();
+      const std::size_t mask = slots.size() - 1;
+      std::size_t k = (hash >> 6) & mask;
+      while (slots[k].info) k = (k + 1) & mask;
+      slots[k] = {hash, std::move(info)};
+      ++size;
+      return slots[k].info.get();
+    }
+    void grow() {
+      std::vector<Slot> old = std::move(slots);
+      slots = std::vector<Slot>(old.empty() ? 64 : old.size() * 2);
+      const std::size_t mask = slots.size() - 1;
+      for (Slot& slot : old) {
+        if (!slot.info) continue;
+        std::size_t k = (slot.hash >> 6) & mask;
+        while (slots[k].info) k = (k + 1) & mask;
+        slots[k] = std::move(slot);
+      }
+    }
   };
+
   std::size_t per_shard_;
   PorterStemmer stemmer_;
   std::array<Shard, kShards> shards_;
@@ -149,7 +193,7 @@ MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
   // 2. Porter stems of what is left; from here on the leftovers ARE their stems
   std::vector<const MeteorWordInfo*> h_info(h.size(), nullptr);
   std::vector<const MeteorWordInfo*> r_info(r.size(), nullptr);
-  std::deque<MeteorWordInfo> overflow;  // only used once the cache is full
+  WordCache::Overflow overflow;  // only used once the memo is full
   const auto info = [&](const std::string& word) { return cache_->get(word, *wordnet_, overflow); };
   std::vector<std::string_view> h_stems(h.size());
   std::vector<std::string_view> r_stems(r.size());
@@ -175,6 +219,7 @@ MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
     // sorted: one run of ascending positions per synset. top[k] is the end of the run that
     // starts at k; matched positions are dropped lazily from the end.
     std::vector<std::pair<std::uint32_t, std::size_t>> listed;
+    listed.reserve(4 * r.size());
     for (std::size_t j = 0; j < r.size(); ++j) {
       if (r_done[j] || r_info[j]->stem_named == nullptr) continue;
       for (const std::uint32_t id : *r_info[j]->stem_named) listed.emplace_back(id, j);
@@ -221,7 +266,9 @@ MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
   a.recall = m / static_cast<double>(r.size());
   if (matches.empty()) return a;
   const double alpha = params_.alpha;
-  a.fmean = (a.precision * a.recall) / (alpha * a.precision + (1 - alpha) * a.recall);
+  const double denominator = alpha * a.precision + (1 - alpha) * a.recall;
+  if (denominator == 0.0) return a;  // NLTK: ZeroDivisionError -> 0 (only with odd alphas)
+  a.fmean = (a.precision * a.recall) / denominator;
   a.chunks = count_chunks(matches);
   const double fragmentation = static_cast<double>(a.chunks) / m;
   a.penalty = params_.gamma * std::pow(fragmentation, params_.beta);

@@ -252,5 +252,37 @@ TEST(SacreBleuOptions, EmptyReferencesAreSkippedAndNoneLeftIsAnError) {
   EXPECT_THROW(eval::Chrf().sentence("a b c", {"", ""}), Error);
 }
 
+TEST(SacreBleuOptions, VeryLongAndOddTextsNeverCrash) {
+  // 10,000 words with emoji, accents, curly quotes and CJK; identical texts score 100.
+  const std::vector<std::string> words = {"caf\u00e9",
+                                          "\u201cquoted\u201d",
+                                          "\U0001F44D\U0001F3FD",
+                                          "\u4e2d\u6587",
+                                          "na\u00efve",
+                                          "e.g.",
+                                          "3,400",
+                                          "$12.99"};
+  std::string text;
+  for (int i = 0; i < 10000; ++i) {
+    if (i) text += (i % 17 == 0) ? "\n" : " ";
+    text += words[static_cast<std::size_t>(i * 7 + i / 3) % words.size()];
+  }
+  const eval::SacreBleu bleu;
+  EXPECT_NEAR(bleu.sentence(text, {text}).score, 100.0, 1e-9);
+  EXPECT_NEAR(eval::Chrf().sentence(text, {text}).score, 100.0, 1e-9);
+  eval::ChrfOptions pp;
+  pp.word_order = 2;
+  EXPECT_NEAR(eval::Chrf(pp).sentence(text, {text}).score, 100.0, 1e-9);
+  // Invalid UTF-8 and empty or whitespace-only candidates score without crashing.
+  const std::string bad("\xff\xfe caf\xc3 \xe2\x82", 11);
+  for (const std::string& cand : {bad, std::string(), std::string(" \t\u3000")}) {
+    const double b = bleu.sentence(cand, {text, bad}).score;
+    const double c = eval::Chrf(pp).sentence(cand, {text, bad}).score;
+    EXPECT_TRUE(b >= 0.0 && b <= 100.0 + 1e-9) << b;  // sacreBLEU itself gives 100.00000000000004
+    EXPECT_TRUE(c >= 0.0 && c <= 100.0) << c;
+  }
+  EXPECT_NEAR(eval::Chrf().sentence(bad, {bad}).score, 100.0, 1e-9);
+}
+
 }  // namespace
 }  // namespace reasonrec::test

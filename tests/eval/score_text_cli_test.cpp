@@ -205,6 +205,24 @@ TEST(ScoreTextCli, Method6ErrorsAreRecordedPerPair) {
   EXPECT_NE(r.out.find("| 1 | 1 |"), std::string::npos) << r.out;
 }
 
+TEST(ScoreTextCli, ThreadsDoNotChangeResults) {
+  const fs::path dir = scratch_dir();
+  const std::string cases = (shared_dir() / "metrics" / "cases.jsonl").string();
+  std::vector<std::string> outputs;
+  for (const std::string threads : {"1", "3"}) {
+    const fs::path out = dir / ("pairs" + threads + ".jsonl");
+    const RunResult r = run_reasonrec({"score", "text", "--candidates", cases, "--metrics",
+                                       "bleu,chrf++,bleu-nltk:smooth=method7", "--threads", threads,
+                                       "--out-pairs", out.string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    outputs.push_back(text.str() + r.out);
+  }
+  EXPECT_EQ(outputs[0], outputs[1]);
+}
+
 struct BadInput {
   std::string name;
   std::string candidates;  // file content

@@ -1,0 +1,316 @@
+// The libcurl client against the fault-injecting server: every fault class is retried to the
+// same result a fault-free run gets; what cannot succeed is reported failed with its reason.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "fake_openai_server.hpp"
+#include "llm/openai_client.hpp"
+#include "llm/openai_protocol.hpp"
+#include "test_helpers.hpp"
+
+namespace reasonrec::llm {
+namespace {
+
+using test::FakeOpenAIServer;
+using test::FakeServerOptions;
+using test::Fault;
+using test::FaultKind;
+
+std::vector<Completion> run(const ClientOptions& options,
+                            const std::vector<GenerationRequest>& requests,
+                            ClientStats* stats = nullptr) {
+  OpenAIClient client(options);
+  auto out = generate_all(client, requests);
+  if (stats) *stats = client.stats();
+  return out;
+}
+
+// The fault-free answers, from a server of its own.
+std::vector<Completion> reference(const std::vector<GenerationRequest>& requests) {
+  FakeOpenAIServer server;
+  return run(test::fast_options({server.base_url()}), requests);
+}
+
+TEST(OpenAIClient, AnswersEverySampleOfEveryRequest) {
+  FakeOpenAIServer server;
+  const auto requests = test::chat_requests(12, 3);
+  ClientStats stats;
+  const auto out = run(test::fast_options({server.base_url()}), requests, &stats);
+  ASSERT_EQ(out.size(), 36u);
+  std::set<std::string> texts;
+  for (const auto& c : out) {
+    ASSERT_TRUE(c.ok) << c.error;
+    EXPECT_NE(c.text.find("### Rating ###"), std::string::npos);
+    EXPECT_EQ(c.finish_reason, "stop");
+    EXPECT_GT(c.usage.prompt_tokens, 0);
+    EXPECT_GT(c.usage.completion_tokens, 0);
+    EXPECT_EQ(c.attempts, 1);
+    EXPECT_EQ(c.endpoint, server.base_url());
+    EXPECT_FALSE(c.logprobs.has_value());
+    texts.insert(c.text);
+  }
+  EXPECT_GT(texts.size(), 5u);  // distinct prompts and seeds give distinct answers
+  EXPECT_EQ(server.request_count(), 36u);
+  EXPECT_EQ(stats.attempts, 36u);
+  EXPECT_EQ(stats.retries, 0u);
+}
+
+TEST(OpenAIClient, SamplesCarryTheirOwnSeed) {
+  FakeOpenAIServer server;
+  auto requests = test::chat_requests(1, 4);
+  const auto out = run(test::fast_options({server.base_url()}), requests);
+  ASSERT_EQ(out.size(), 4u);
+  // The server's answer depends on the seed: sample i is sent seed 7 + i.
+  auto shifted = requests;
+  shifted[0].params.seed = 8;
+  shifted[0].n = 1;
+  const auto one = run(test::fast_options({server.base_url()}), shifted);
+  EXPECT_EQ(one[0].text, out[1].text);
+}
+
+TEST(OpenAIClient, CompletionsRouteAndLogprobs) {
+  FakeOpenAIServer server;
+  std::vector<GenerationRequest> requests(3);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    requests[i].model = "m";
+    requests[i].api = Api::Completion;
+    requests[i].prompt = "Prompt number " + std::to_string(i);
+    requests[i].params.top_logprobs = 5;
+    requests[i].params.seed = 1;
+  }
+  const auto out = run(test::fast_options({server.base_url()}), requests);
+  for (const auto& c : out) {
+    ASSERT_TRUE(c.ok) << c.error;
+    ASSERT_TRUE(c.logprobs.has_value());
+    std::string joined;
+    for (const auto& t : *c.logprobs) joined += t.token;
+    EXPECT_EQ(joined, c.text);
+    EXPECT_EQ(c.logprobs->back().top.size(), 5u);
+  }
+  for (const auto& r : server.requests()) EXPECT_EQ(r.path, "/v1/completions");
+}
+
+TEST(OpenAIClient, StreamingGivesTheSameResultsAsOneBody) {
+  auto requests = test::chat_requests(6, 2);
+  for (auto& r : requests) r.params.top_logprobs = 3;
+  const auto plain = reference(requests);
+  FakeOpenAIServer server;
+  auto options = test::fast_options({server.base_url()});
+  options.stream = true;
+  const auto streamed = run(options, requests);
+  EXPECT_EQ(test::compare_completions(plain, streamed), "");
+  EXPECT_EQ(plain.front().response_id,
+            streamed.front().response_id.substr(0, 0) + plain.front().response_id);
+}
+
+TEST(OpenAIClient, LengthLimitIsReportedAsFinishReason) {
+  FakeOpenAIServer server;
+  auto requests = test::chat_requests(2);
+  for (auto& r : requests) r.params.max_tokens = 3;
+  const auto out = run(test::fast_options({server.base_url()}), requests);
+  for (const auto& c : out) {
+    ASSERT_TRUE(c.ok);
+    EXPECT_EQ(c.finish_reason, "length");
+    EXPECT_EQ(c.usage.completion_tokens, 3);
+  }
+}
+
+struct FaultCase {
+  const char* name;
+  Fault fault;
+};
+
+class EveryFault : public ::testing::TestWithParam<FaultCase> {};
+
+// Every request fails twice with the fault, then succeeds: the results equal a fault-free run
+// and every request was sent exactly three times.
+TEST_P(EveryFault, IsRetriedToTheFaultFreeResult) {
+  auto requests = test::chat_requests(8, 2);
+  for (auto& r : requests) r.params.top_logprobs = 2;
+  const auto expected = reference(requests);
+
+  FakeServerOptions so;
+  const Fault fault = GetParam().fault;
+  so.faults = [fault](const test::RequestInfo& info) { return info.nth < 2 ? fault : Fault{}; };
+  FakeOpenAIServer server(so);
+  auto options = test::fast_options({server.base_url()});
+  options.timeout = std::chrono::milliseconds(300);
+  options.endpoints.failures_before_dead = 1000;  // this test is about retries only
+  std::vector<std::string> notices;
+  options.on_notice = [&](const std::string& n) { notices.push_back(n); };
+  ClientStats stats;
+  const auto out = run(options, requests, &stats);
+  EXPECT_EQ(test::compare_completions(expected, out), "");
+  for (const auto& c : out) EXPECT_EQ(c.attempts, 3);
+  std::map<std::uint64_t, int> sends;
+  for (const auto& r : server.requests()) ++sends[r.body_hash];
+  EXPECT_EQ(sends.size(), 16u);
+  for (const auto& [hash, n] : sends) EXPECT_EQ(n, 3);
+  EXPECT_EQ(stats.retries, 32u);
+  EXPECT_EQ(notices.size(), 32u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, EveryFault,
+    ::testing::Values(FaultCase{"rate_limit_ms", {FaultKind::RateLimit, 429, "", "20", {}}},
+                      FaultCase{"rate_limit_seconds", {FaultKind::RateLimit, 429, "0.02", "", {}}},
+                      FaultCase{"server_500", {FaultKind::ServerError, 500, "", "", {}}},
+                      FaultCase{"server_503", {FaultKind::ServerError, 503, "", "", {}}},
+                      FaultCase{"slow_beyond_timeout",
+                                {FaultKind::Slow, 200, "", "", std::chrono::milliseconds(700)}},
+                      FaultCase{"reset", {FaultKind::Reset, 0, "", "", {}}},
+                      FaultCase{"truncated_body", {FaultKind::TruncatedBody, 0, "", "", {}}},
+                      FaultCase{"truncated_json", {FaultKind::TruncatedJson, 0, "", "", {}}},
+                      FaultCase{"wrong_content_type", {FaultKind::WrongContentType, 0, "", "", {}}},
+                      FaultCase{"hang_up", {FaultKind::HangUp, 0, "", "", {}}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(OpenAIClient, RetryAfterIsHonoured) {
+  FakeServerOptions so;
+  so.faults = [](const test::RequestInfo& info) {
+    return info.nth == 0 ? Fault{FaultKind::RateLimit, 429, "1", "", {}} : Fault{};
+  };
+  FakeOpenAIServer server(so);
+  auto options = test::fast_options({server.base_url()});
+  std::vector<std::string> notices;
+  options.on_notice = [&](const std::string& n) { notices.push_back(n); };
+  const auto out = run(options, test::chat_requests(1));
+  ASSERT_TRUE(out[0].ok);
+  ASSERT_EQ(notices.size(), 1u);
+  // The wait chosen is the server's 1 s, not the 5-50 ms backoff.
+  EXPECT_NE(notices[0].find("waiting 1.00s"), std::string::npos) << notices[0];
+}
+
+TEST(OpenAIClient, PersistentFailureIsRecordedWithItsReason) {
+  FakeServerOptions so;
+  so.faults = [](const test::RequestInfo&) {
+    return Fault{FaultKind::ServerError, 500, "", "", {}};
+  };
+  FakeOpenAIServer server(so);
+  auto options = test::fast_options({server.base_url()});
+  options.max_attempts = 3;
+  options.endpoints.failures_before_dead = 1000;
+  ClientStats stats;
+  const auto out = run(options, test::chat_requests(2), &stats);
+  ASSERT_EQ(out.size(), 2u);
+  for (const auto& c : out) {
+    EXPECT_FALSE(c.ok);
+    EXPECT_EQ(c.attempts, 3);
+    EXPECT_NE(c.error.find("HTTP 500"), std::string::npos) << c.error;
+    EXPECT_NE(c.error.find("after 3 attempts"), std::string::npos) << c.error;
+  }
+  EXPECT_EQ(server.request_count(), 6u);
+  EXPECT_EQ(stats.failed, 2u);
+}
+
+TEST(OpenAIClient, ClientErrorsAreNotRetried) {
+  FakeOpenAIServer server;
+  auto requests = test::chat_requests(1);
+  auto options = test::fast_options({server.base_url()});
+  // The server answers 404 for an unknown route; here: a base URL with a wrong path.
+  options.base_urls = {server.base_url() + "/nowhere"};
+  const auto out = run(options, requests);
+  EXPECT_FALSE(out[0].ok);
+  EXPECT_EQ(out[0].attempts, 1);
+  EXPECT_NE(out[0].error.find("HTTP 404"), std::string::npos) << out[0].error;
+}
+
+TEST(OpenAIClient, LoadIsSpreadOverEndpoints) {
+  FakeServerOptions so;
+  so.latency = std::chrono::milliseconds(20);
+  FakeOpenAIServer a(so), b(so);
+  const auto out =
+      run(test::fast_options({a.base_url(), b.base_url()}, 8), test::chat_requests(40));
+  for (const auto& c : out) ASSERT_TRUE(c.ok);
+  EXPECT_GE(a.request_count(), 10u);
+  EXPECT_GE(b.request_count(), 10u);
+  EXPECT_EQ(a.request_count() + b.request_count(), 40u);
+}
+
+TEST(OpenAIClient, DeadEndpointIsTakenOutAndTheRunCompletes) {
+  FakeOpenAIServer alive;
+  FakeOpenAIServer dead;
+  const std::string dead_url = dead.base_url();
+  dead.stop();  // connections to it are refused from now on
+  auto options = test::fast_options({dead_url, alive.base_url()}, 4);
+  options.endpoints.failures_before_dead = 2;
+  options.endpoints.cooldown = std::chrono::milliseconds(10000);  // no probe during the run
+  const auto expected = reference(test::chat_requests(30));
+  ClientStats stats;
+  const auto out = run(options, test::chat_requests(30), &stats);
+  EXPECT_EQ(test::compare_completions(expected, out), "");
+  ASSERT_EQ(stats.endpoints.size(), 2u);
+  // Requests already in flight when it died may fail too, but no more than the concurrency.
+  EXPECT_LE(stats.endpoints[0].requests, 2u + 4u);
+  EXPECT_EQ(stats.endpoints[0].deaths, 1);
+  EXPECT_EQ(stats.endpoints[0].successes, 0u);
+  EXPECT_EQ(stats.endpoints[1].successes, 30u);
+}
+
+TEST(OpenAIClient, EndpointThatDiesMidRunIsRoutedAround) {
+  FakeServerOptions so;
+  so.latency = std::chrono::milliseconds(5);
+  FakeOpenAIServer a(so), b(so);
+  const auto requests = test::chat_requests(60);
+  const auto expected = reference(requests);
+  // Kill `a` once it has served a few requests.
+  so.faults = nullptr;
+  std::thread killer([&] {
+    for (int i = 0; i < 2000 && a.request_count() < 10; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    a.stop();
+  });
+  auto options = test::fast_options({a.base_url(), b.base_url()}, 6);
+  const auto out = run(options, requests);
+  killer.join();
+  EXPECT_EQ(test::compare_completions(expected, out), "");
+}
+
+TEST(OpenAIClient, GivesUpWhenEveryEndpointStaysDead) {
+  FakeOpenAIServer server;
+  const std::string url = server.base_url();
+  server.stop();
+  auto options = test::fast_options({url});
+  options.max_attempts = 1000;
+  options.give_up_after = std::chrono::milliseconds(300);
+  const auto out = run(options, test::chat_requests(5));
+  for (const auto& c : out) {
+    EXPECT_FALSE(c.ok);
+    EXPECT_NE(c.error.find("no endpoint reachable"), std::string::npos) << c.error;
+  }
+}
+
+TEST(OpenAIClient, RateLimitedRunStillCompletes) {
+  FakeOpenAIServer server;
+  auto options = test::fast_options({server.base_url()});
+  options.requests_per_minute = 6000;  // 100/s, bursts of 600
+  options.tokens_per_minute = 600000;
+  const auto out = run(options, test::chat_requests(20));
+  for (const auto& c : out) EXPECT_TRUE(c.ok) << c.error;
+}
+
+TEST(OpenAIClient, SendsTheApiKey) {
+  // The fake server does not check keys; what matters is that the header reaches curl
+  // without breaking the request.
+  FakeOpenAIServer server;
+  auto options = test::fast_options({server.base_url()});
+  options.api_key = "sk-test";
+  const auto out = run(options, test::chat_requests(1));
+  EXPECT_TRUE(out[0].ok) << out[0].error;
+}
+
+TEST(OpenAIClient, RejectsBadSettings) {
+  ClientOptions o;
+  o.base_urls = {"ftp://x"};
+  EXPECT_THROW(OpenAIClient{o}, UsageError);
+  o.base_urls = {};
+  EXPECT_THROW(OpenAIClient{o}, UsageError);
+  o.base_urls = {"http://127.0.0.1:1"};
+  o.concurrency = 0;
+  EXPECT_THROW(OpenAIClient{o}, UsageError);
+}
+
+}  // namespace
+}  // namespace reasonrec::llm
