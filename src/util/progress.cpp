@@ -84,16 +84,25 @@ void Progress::maybe_draw(bool force) {
 std::string Progress::format_line(const std::string& label, std::uint64_t done,
                                   std::optional<std::uint64_t> total, const std::string& unit,
                                   double seconds, std::uint64_t failures) {
+  // Byte counts read better as KiB/MiB/GiB than as long numbers.
+  const bool bytes = unit == "bytes";
+  const auto count = [&](std::uint64_t n) {
+    return bytes ? human_bytes(static_cast<double>(n)) : with_commas(n);
+  };
   std::string line = label.empty() ? "" : label + " ";
-  line += with_commas(done);
-  if (total) line += "/" + with_commas(*total);
-  line += " " + unit;
+  line += count(done);
+  if (total) line += "/" + count(*total);
+  if (!bytes) line += " " + unit;
   if (total && *total > 0) {
     line +=
         fmt::format(" ({:.1f}%)", 100.0 * static_cast<double>(done) / static_cast<double>(*total));
   }
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
-  line += rate >= 100 ? fmt::format(" {:.0f}/s", rate) : fmt::format(" {:.1f}/s", rate);
+  if (bytes) {
+    line += " " + human_bytes(rate) + "/s";
+  } else {
+    line += rate >= 100 ? fmt::format(" {:.0f}/s", rate) : fmt::format(" {:.1f}/s", rate);
+  }
   if (total && rate > 0 && done <= *total) {
     line += " ETA " + human_duration(static_cast<double>(*total - done) / rate);
   }

@@ -31,6 +31,11 @@ TEST(Progress, LineWithoutTotalHasNoEta) {
   EXPECT_EQ(line, "read 5,000 lines 2500/s");
 }
 
+TEST(Progress, BytesAreShownInBinaryUnits) {
+  const std::string line = Progress::format_line("fetch", 3u << 20, 12u << 20, "bytes", 2.0, 0);
+  EXPECT_EQ(line, "fetch 3.0 MiB/12.0 MiB (25.0%) 1.5 MiB/s ETA 6s");
+}
+
 TEST(Progress, SilentWritesNothing) {
   std::ostringstream out;
   {
