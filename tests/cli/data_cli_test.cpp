@@ -70,6 +70,34 @@ TEST(PrepareCli, MissingFileAndMissingOptionAreUsageErrors) {
       2);
 }
 
+// Every shared Amazon review file prepares end to end (2014 JSON, 2023 rating CSV); the 2014
+// Beauty RecBole metadata joins by ASIN even though no reviews match it.
+TEST(PrepareCli, WorksOnEverySharedAmazonReviewFile) {
+  const std::vector<std::vector<std::string>> inputs = {
+      {"--reviews",
+       shared_data("amazon2014_musical_instruments_5core/reviews_Musical_Instruments_5.json.gz")
+           .string()},
+      {"--reviews", shared_data("amazon2023_all_beauty_5core_ratings/All_Beauty.csv").string()},
+      {"--reviews", shared_data("amazon2018_all_beauty_5core/All_Beauty_5.json.gz").string(),
+       "--meta", shared_data("amazon2014_beauty_5core/Amazon_Beauty.item").string()},
+  };
+  int run = 0;
+  for (const auto& input : inputs) {
+    std::vector<std::string> args{"prepare", "--train-per-rating",
+                                  "30",      "--test-per-rating",
+                                  "5",       "--quiet",
+                                  "--out",   (scratch_dir() / std::to_string(run++)).string()};
+    args.insert(args.end(), input.begin(), input.end());
+    const auto r = run_reasonrec(args);
+    ASSERT_EQ(r.exit_code, 0) << input[1] << "\n" << r.err;
+    std::ifstream summary_file(args[7] + "/prepare.json");
+    const auto summary = nlohmann::json::parse(summary_file);
+    EXPECT_GT(summary["splits"]["train"]["examples"].get<int>(), 0) << input[1];
+    EXPECT_GT(summary["splits"]["test"]["examples"].get<int>(), 0) << input[1];
+    EXPECT_EQ(summary["sources"][0]["skipped"].size(), 0u) << input[1];
+  }
+}
+
 TEST(DataStatsCli, ReportsCountsAndCoverage) {
   const auto r =
       run_reasonrec({"data", "stats", "--json", magazine("Magazine_Subscriptions_5.json.gz"),

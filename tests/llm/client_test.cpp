@@ -100,8 +100,6 @@ TEST(OpenAIClient, StreamingGivesTheSameResultsAsOneBody) {
   options.stream = true;
   const auto streamed = run(options, requests);
   EXPECT_EQ(test::compare_completions(plain, streamed), "");
-  EXPECT_EQ(plain.front().response_id,
-            streamed.front().response_id.substr(0, 0) + plain.front().response_id);
 }
 
 TEST(OpenAIClient, LengthLimitIsReportedAsFinishReason) {
@@ -164,7 +162,7 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{"truncated_json", {FaultKind::TruncatedJson, 0, "", "", {}}},
                       FaultCase{"wrong_content_type", {FaultKind::WrongContentType, 0, "", "", {}}},
                       FaultCase{"hang_up", {FaultKind::HangUp, 0, "", "", {}}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
 
 TEST(OpenAIClient, RetryAfterIsHonoured) {
   FakeServerOptions so;
