@@ -16,5 +16,6 @@ void add_eval_command(CLI::App& app);
 void add_baseline_command(CLI::App& app);
 void add_prompt_command(CLI::App& app);
 void add_score_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
 
 }  // namespace reasonrec::cli

@@ -25,6 +25,7 @@ int run(int argc, char** argv) {
   reasonrec::cli::add_baseline_command(app);
   reasonrec::cli::add_prompt_command(app);
   reasonrec::cli::add_score_command(app);
+  reasonrec::cli::add_predict_command(app);
 
   try {
     app.parse(argc, argv);

@@ -24,32 +24,53 @@ void merge_meta(ItemMeta& into, ItemMeta&& from) {
 
 }  // namespace
 
-std::size_t ReviewDeduplicator::hash_review(const Review& r) {
+std::uint64_t ReviewDeduplicator::hash_review(const Review& r) {
   const std::hash<std::string_view> h;
   std::size_t seed = h(r.user);
   seed = mix(seed, h(r.item));
-  seed = mix(seed, std::hash<std::int64_t>()(r.time));
-  return mix(seed, h(r.text));
+  // The text is compared on a hash match but not hashed: (user, item, time) almost never
+  // repeats with another text, and hashing a gigabyte of review text costs more than the rest.
+  return mix(seed, std::hash<std::int64_t>()(r.time));
 }
 
-bool ReviewDeduplicator::Equal::operator()(std::size_t a, std::size_t b) const {
-  const Review& x = (*reviews)[a];
-  const Review& y = (*reviews)[b];
+bool ReviewDeduplicator::same(const Review& x, const Review& y) const {
   return x.time == y.time && x.user == y.user && x.item == y.item && x.text == y.text;
 }
 
-ReviewDeduplicator::ReviewDeduplicator(std::vector<Review>& reviews)
-    : reviews_(reviews), seen_(1024, Hash{&hashes_}, Equal{&reviews}) {
-  for (std::size_t i = 0; i < reviews_.size(); ++i) {
-    hashes_.push_back(hash_review(reviews_[i]));
-    seen_.insert(i);
+ReviewDeduplicator::ReviewDeduplicator(std::vector<Review>& reviews) : reviews_(reviews) {
+  slots_.assign(1024, 0);
+  std::vector<Review> existing = std::move(reviews_);
+  reviews_.clear();
+  for (auto& r : existing) add(std::move(r));
+}
+
+bool ReviewDeduplicator::insert_index(std::uint32_t index) {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hashes_[index] & mask;; i = (i + 1) & mask) {
+    const std::uint32_t slot = slots_[i];
+    if (slot == 0) {
+      slots_[i] = index + 1;
+      ++used_;
+      return true;
+    }
+    if (hashes_[slot - 1] == hashes_[index] && same(reviews_[slot - 1], reviews_[index])) {
+      return false;
+    }
   }
 }
 
+void ReviewDeduplicator::grow() {
+  slots_.assign(slots_.size() * 2, 0);
+  used_ = 0;
+  for (std::uint32_t i = 0; i < reviews_.size(); ++i) insert_index(i);
+}
+
 bool ReviewDeduplicator::add(Review&& review) {
+  if (reviews_.size() >= UINT32_MAX - 1) throw Error("more than 4 billion reviews");
+  if ((used_ + 1) * 2 > slots_.size()) grow();
   hashes_.push_back(hash_review(review));
   reviews_.push_back(std::move(review));
-  if (!seen_.insert(reviews_.size() - 1).second) {
+  if (!insert_index(static_cast<std::uint32_t>(reviews_.size() - 1))) {
     reviews_.pop_back();
     hashes_.pop_back();
     return false;

@@ -27,35 +27,48 @@ void record(std::vector<Match>& matches, std::vector<char>& h_done, std::vector<
 // NLTK's _match_enums over the unmatched positions, keyed by `h_keys` / `r_keys`: hypothesis
 // positions from last to first, each taking the LAST unmatched reference position with an
 // equal key. The unmatched reference positions sorted by (key, position) form one run per
-// key; taking from the end of a run is taking the highest position.
+// key; taking from the end of a run is taking the highest position. Keys are ordered by
+// their hash first, so that nearly every comparison is an integer comparison.
 template <typename Key>
 void match_equal(const std::vector<Key>& h_keys, const std::vector<Key>& r_keys,
                  std::vector<char>& h_done, std::vector<char>& r_done,
                  std::vector<Match>& matches) {
-  std::vector<std::pair<std::string_view, std::size_t>> refs;
+  struct Entry {
+    std::uint64_t hash;
+    std::string_view key;
+    std::size_t position;
+  };
+  const auto less = [](const Entry& a, const Entry& b) {
+    if (a.hash != b.hash) return a.hash < b.hash;
+    if (a.key != b.key) return a.key < b.key;
+    return a.position < b.position;
+  };
+  const std::hash<std::string_view> hasher;
+  std::vector<Entry> refs;
+  refs.reserve(r_keys.size());
   for (std::size_t j = 0; j < r_keys.size(); ++j) {
-    if (!r_done[j]) refs.emplace_back(r_keys[j], j);
+    if (!r_done[j]) refs.push_back({hasher(r_keys[j]), r_keys[j], j});
   }
   if (refs.empty()) return;
-  std::sort(refs.begin(), refs.end());
+  std::sort(refs.begin(), refs.end(), less);
   // remaining[k]: for the run starting at k, how many of its entries are still unmatched.
   std::vector<std::size_t> remaining(refs.size(), 0);
   for (std::size_t k = 0; k < refs.size();) {
     std::size_t end = k + 1;
-    while (end < refs.size() && refs[end].first == refs[k].first) ++end;
+    while (end < refs.size() && refs[end].hash == refs[k].hash && refs[end].key == refs[k].key) {
+      ++end;
+    }
     remaining[k] = end - k;
     k = end;
   }
   for (std::size_t i = h_keys.size(); i-- > 0;) {
     if (h_done[i]) continue;
-    const std::string_view key = h_keys[i];
-    const auto it = std::lower_bound(refs.begin(), refs.end(), key,
-                                     [](const std::pair<std::string_view, std::size_t>& e,
-                                        std::string_view k) { return e.first < k; });
-    if (it == refs.end() || it->first != key) continue;
+    const Entry probe{hasher(h_keys[i]), h_keys[i], 0};
+    const auto it = std::lower_bound(refs.begin(), refs.end(), probe, less);
+    if (it == refs.end() || it->hash != probe.hash || it->key != probe.key) continue;
     const auto run = static_cast<std::size_t>(it - refs.begin());
     if (remaining[run] == 0) continue;
-    const std::size_t j = refs[run + --remaining[run]].second;
+    const std::size_t j = refs[run + --remaining[run]].position;
     record(matches, h_done, r_done, i, j);
   }
 }

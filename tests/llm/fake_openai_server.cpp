@@ -173,6 +173,8 @@ json completion_logprobs(const FakeAnswer& a, std::size_t from, std::size_t to, 
 struct Answer {
   std::string content_type;
   std::string body;
+  std::string text;  // the generated text
+  std::array<double, 5> rating_logprobs{};
 };
 
 Answer answer_request(const std::string& path, const std::string& body, std::uint64_t body_hash) {
@@ -180,7 +182,9 @@ Answer answer_request(const std::string& path, const std::string& body, std::uin
   const bool chat = path == "/v1/chat/completions";
   if (request.is_discarded() || !request.is_object() || !request.contains("model")) {
     return {"application/json",
-            R"({"error":{"message":"bad request","type":"invalid_request_error"}})"};
+            R"({"error":{"message":"bad request","type":"invalid_request_error"}})",
+            "",
+            {}};
   }
   const FakeAnswer a = fake_answer(request);
   const int max_tokens = request.value("max_tokens", 1 << 20);
@@ -221,7 +225,7 @@ Answer answer_request(const std::string& path, const std::string& body, std::uin
                 {"model", model},
                 {"choices", json::array({choice})},
                 {"usage", usage}};
-    return {"application/json", dump(out)};
+    return {"application/json", dump(out), text, a.rating_logprobs};
   }
   // Server-sent events: one token per event, then the finish reason, the usage, [DONE].
   std::string events;
@@ -248,7 +252,7 @@ Answer answer_request(const std::string& path, const std::string& body, std::uin
          {"choices", json::array()},
          {"usage", usage}});
   events += "data: [DONE]\n\n";
-  return {"text/event-stream", events};
+  return {"text/event-stream", events, text, a.rating_logprobs};
 }
 
 }  // namespace
@@ -501,7 +505,11 @@ struct FakeOpenAIServer::Loop {
     {
       std::lock_guard<std::mutex> lock(mutex);
       a.log_index = log.size();
-      log.push_back({info.body_hash, path, fault.kind, false});
+      test::ServedRequest served;
+      served.body_hash = info.body_hash;
+      served.path = path;
+      served.fault = fault.kind;
+      log.push_back(std::move(served));
     }
     a.delay = latency;
     switch (fault.kind) {
@@ -510,6 +518,9 @@ struct FakeOpenAIServer::Loop {
         const Answer ans = answer_request(path, body, info.body_hash);
         a.bytes = http_response(200, ans.content_type, ans.body);
         a.answer_counts = true;
+        std::lock_guard<std::mutex> lock(mutex);
+        log[a.log_index].text = ans.text;
+        log[a.log_index].rating_logprobs = ans.rating_logprobs;
         if (fault.kind == FaultKind::Slow) a.delay = fault.delay;
         break;
       }

@@ -53,6 +53,8 @@ struct ServedRequest {
   std::string path;
   FaultKind fault = FaultKind::None;
   bool answered = false;  // a complete successful answer was written to the socket
+  std::string text;       // the answer's text (answers, not faults)
+  std::array<double, 5> rating_logprobs{};  // log P(1..5) the answer's logprobs carry
 };
 
 struct FakeServerOptions {
