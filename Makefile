@@ -15,7 +15,8 @@ build:
 demo: build
 	bash scripts/demo.sh $(BUILD)/src/cli/reasonrec $(SHARED)
 
-test: test-release test-sanitize fuzz
+# Fuzzers and the sanitizer suite first, so that the release suite's summary closes the output.
+test: fuzz test-sanitize test-release
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
@@ -30,7 +31,8 @@ void record(std::vector<Match>& matches, std::vector<char>& h_done, std::vector<
 // key; taking from the end of a run is taking the highest position. Keys are ordered by
 // their hash first, so that nearly every comparison is an integer comparison.
 template <typename Key>
-void match_equal(const std::vector<Key>& h_keys, const std::vector<Key>& r_keys,
+void match_equal(const std::vector<Key>& h_keys, const std::vector<std::uint64_t>& h_hashes,
+                 const std::vector<Key>& r_keys, const std::vector<std::uint64_t>& r_hashes,
                  std::vector<char>& h_done, std::vector<char>& r_done,
                  std::vector<Match>& matches) {
   struct Entry {
@@ -43,11 +45,10 @@ void match_equal(const std::vector<Key>& h_keys, const std::vector<Key>& r_keys,
     if (a.key != b.key) return a.key < b.key;
     return a.position < b.position;
   };
-  const std::hash<std::string_view> hasher;
   std::vector<Entry> refs;
   refs.reserve(r_keys.size());
   for (std::size_t j = 0; j < r_keys.size(); ++j) {
-    if (!r_done[j]) refs.push_back({hasher(r_keys[j]), r_keys[j], j});
+    if (!r_done[j]) refs.push_back({r_hashes[j], r_keys[j], j});
   }
   if (refs.empty()) return;
   std::sort(refs.begin(), refs.end(), less);
@@ -63,7 +64,7 @@ void match_equal(const std::vector<Key>& h_keys, const std::vector<Key>& r_keys,
   }
   for (std::size_t i = h_keys.size(); i-- > 0;) {
     if (h_done[i]) continue;
-    const Entry probe{hasher(h_keys[i]), h_keys[i], 0};
+    const Entry probe{h_hashes[i], h_keys[i], 0};
     const auto it = std::lower_bound(refs.begin(), refs.end(), probe, less);
     if (it == refs.end() || it->hash != probe.hash || it->key != probe.key) continue;
     const auto run = static_cast<std::size_t>(it - refs.begin());
@@ -84,13 +85,6 @@ std::size_t count_chunks(const std::vector<Match>& matches) {
   return chunks;
 }
 
-std::vector<std::string> lowercase_all(const std::vector<std::string>& tokens) {
-  std::vector<std::string> out;
-  out.reserve(tokens.size());
-  for (const auto& t : tokens) out.push_back(pytext::lower(t));
-  return out;
-}
-
 std::string format_number(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%g", value);
@@ -100,8 +94,10 @@ std::string format_number(double value) {
 }  // namespace
 
 struct MeteorWordInfo {
-  std::string word;  // the lowercased token (the memo's key)
+  std::uint64_t hash = 0;  // of `word`
+  std::string word;        // the lowercased token (the memo's key)
   std::string stem;
+  std::uint64_t stem_hash = 0;
   std::vector<std::uint32_t> stem_synsets;       // WordNet::synset_ids(stem)
   const std::vector<std::uint32_t>* stem_named;  // WordNet::synsets_named(stem)
 };
@@ -110,72 +106,61 @@ class Meteor::WordCache {
  public:
   using Overflow = std::vector<std::unique_ptr<MeteorWordInfo>>;
 
-  explicit WordCache(std::size_t capacity) : per_shard_((capacity + kShards - 1) / kShards) {}
+  explicit WordCache(std::size_t capacity) : per_shard_((capacity + kShards - 1) / kShards) {
+    std::size_t slots = 1;
+    while (slots < 2 * per_shard_) slots *= 2;  // at most half full: short probes
+    for (Shard& shard : shards_) {
+      if (per_shard_ == 0) break;
+      shard.slots = std::make_unique<std::atomic<const MeteorWordInfo*>[]>(slots);
+      shard.mask = slots - 1;
+    }
+  }
 
   // The memo entry for `word`; when the memo is full, a fresh one kept in `overflow`. Entries
-  // are never removed, so the pointer stays valid as long as the memo (or `overflow`).
-  const MeteorWordInfo* get(const std::string& word, const WordNet& wordnet, Overflow& overflow) {
-    const std::uint64_t hash = std::hash<std::string_view>{}(word);
+  // are never removed or moved, so readers need no lock and the pointer stays valid as long as
+  // the memo (or `overflow`).
+  const MeteorWordInfo* get(const std::string& word, std::uint64_t hash, const WordNet& wordnet,
+                            Overflow& overflow) {
     Shard& shard = shards_[hash % kShards];
-    {
-      const std::lock_guard<std::mutex> lock(shard.mutex);
-      if (const MeteorWordInfo* found = shard.find(hash, word)) return found;
-    }
+    if (const MeteorWordInfo* found = shard.find(hash, word)) return found;
     auto info = std::make_unique<MeteorWordInfo>();
+    info->hash = hash;
     info->word = word;
     info->stem = stemmer_.stem(word);
+    info->stem_hash = std::hash<std::string_view>{}(info->stem);
     info->stem_synsets = wordnet.synset_ids(info->stem);
     info->stem_named = wordnet.synsets_named(info->stem);
     const std::lock_guard<std::mutex> lock(shard.mutex);
     if (const MeteorWordInfo* found = shard.find(hash, word)) return found;  // a racing thread
-    if (shard.size >= per_shard_) {  // bounded memory on endless vocabularies
+    if (shard.owned.size() >= per_shard_) {  // bounded memory on endless vocabularies
       overflow.push_back(std::move(info));
       return overflow.back().get();
     }
-    return shard.insert(hash, std::move(info));
+    std::size_t k = (hash >> 6) & shard.mask;
+    while (shard.slots[k].load(std::memory_order_relaxed) != nullptr) k = (k + 1) & shard.mask;
+    const MeteorWordInfo* entry = info.get();
+    shard.owned.push_back(std::move(info));
+    shard.slots[k].store(entry, std::memory_order_release);  // publish after construction
+    return entry;
   }
 
  private:
   static constexpr std::size_t kShards = 64;
 
-  // Open addressing with linear probing over (hash, entry) slots: one cache line per probe
-  // instead of the node chase of std::unordered_map.
+  // A fixed open-addressing table per shard (linear probing over entry pointers): lookups
+  // are lock-free; insertions take the shard's mutex and publish with a release store.
   struct Shard {
-    struct Slot {
-      std::uint64_t hash = 0;
-      std::unique_ptr<const MeteorWordInfo> info;
-    };
     std::mutex mutex;
-    std::vector<Slot> slots;
-    std::size_t size = 0;
+    std::unique_ptr<std::atomic<const MeteorWordInfo*>[]> slots;
+    std::size_t mask = 0;
+    std::vector<std::unique_ptr<const MeteorWordInfo>> owned;  // guarded by mutex
 
     const MeteorWordInfo* find(std::uint64_t hash, std::string_view word) const {
-      if (slots.empty()) return nullptr;
-      const std::size_t mask = slots.size() - 1;
+      if (!slots) return nullptr;
       for (std::size_t k = (hash >> 6) & mask;; k = (k + 1) & mask) {
-        const Slot& slot = slots[k];
-        if (!slot.info) return nullptr;
-        if (slot.hash == hash && slot.info->word == word) return slot.info.get();
-      }
-    }
-    const MeteorWordInfo* insert(std::uint64_t hash, std::unique_ptr<const MeteorWordInfo> info) {
-      if ((size + 1) * 2 > slots.size()) grow();
-      const std::size_t mask = slots.size() - 1;
-      std::size_t k = (hash >> 6) & mask;
-      while (slots[k].info) k = (k + 1) & mask;
-      slots[k] = {hash, std::move(info)};
-      ++size;
-      return slots[k].info.get();
-    }
-    void grow() {
-      std::vector<Slot> old = std::move(slots);
-      slots = std::vector<Slot>(old.empty() ? 64 : old.size() * 2);
-      const std::size_t mask = slots.size() - 1;
-      for (Slot& slot : old) {
-        if (!slot.info) continue;
-        std::size_t k = (slot.hash >> 6) & mask;
-        while (slots[k].info) k = (k + 1) & mask;
-        slots[k] = std::move(slot);
+        const MeteorWordInfo* entry = slots[k].load(std::memory_order_acquire);
+        if (entry == nullptr) return nullptr;
+        if (entry->hash == hash && entry->word == word) return entry;
       }
     }
   };
@@ -192,35 +177,62 @@ Meteor::Meteor(std::shared_ptr<const WordNet> wordnet, MeteorParams params, std:
   if (!wordnet_) throw Error("meteor: no WordNet given");
 }
 
+void Meteor::lowercase_tokens(std::vector<std::string>& tokens) {
+  for (std::string& t : tokens) {
+    bool ascii = true;
+    for (char& c : t) {
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        ascii = false;
+        break;
+      }
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    if (!ascii) t = pytext::lower(t);  // lowering the ASCII prefix first changes nothing
+  }
+}
+
 MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
                                const std::vector<std::string>& hypothesis) const {
-  const std::vector<std::string> h = lowercase_all(hypothesis);
-  const std::vector<std::string> r = lowercase_all(reference);
+  std::vector<std::string> h = hypothesis;
+  std::vector<std::string> r = reference;
+  lowercase_tokens(h);
+  lowercase_tokens(r);
+  return single_lowercased(r, h);
+}
+
+MeteorAlignment Meteor::single_lowercased(const std::vector<std::string>& r,
+                                          const std::vector<std::string>& h) const {
   std::vector<char> h_done(h.size(), 0);
   std::vector<char> r_done(r.size(), 0);
   std::vector<Match> matches;
 
   // 1. exact
-  match_equal(h, r, h_done, r_done, matches);
+  const std::hash<std::string_view> hasher;
+  std::vector<std::uint64_t> h_hashes(h.size());
+  std::vector<std::uint64_t> r_hashes(r.size());
+  for (std::size_t i = 0; i < h.size(); ++i) h_hashes[i] = hasher(h[i]);
+  for (std::size_t j = 0; j < r.size(); ++j) r_hashes[j] = hasher(r[j]);
+  match_equal(h, h_hashes, r, r_hashes, h_done, r_done, matches);
 
   // 2. Porter stems of what is left; from here on the leftovers ARE their stems
   std::vector<const MeteorWordInfo*> h_info(h.size(), nullptr);
   std::vector<const MeteorWordInfo*> r_info(r.size(), nullptr);
   WordCache::Overflow overflow;  // only used once the memo is full
-  const auto info = [&](const std::string& word) { return cache_->get(word, *wordnet_, overflow); };
   std::vector<std::string_view> h_stems(h.size());
   std::vector<std::string_view> r_stems(r.size());
   for (std::size_t i = 0; i < h.size(); ++i) {
     if (h_done[i]) continue;
-    h_info[i] = info(h[i]);
+    h_info[i] = cache_->get(h[i], h_hashes[i], *wordnet_, overflow);
     h_stems[i] = h_info[i]->stem;
+    h_hashes[i] = h_info[i]->stem_hash;
   }
   for (std::size_t j = 0; j < r.size(); ++j) {
     if (r_done[j]) continue;
-    r_info[j] = info(r[j]);
+    r_info[j] = cache_->get(r[j], r_hashes[j], *wordnet_, overflow);
     r_stems[j] = r_info[j]->stem;
+    r_hashes[j] = r_info[j]->stem_hash;
   }
-  match_equal(h_stems, r_stems, h_done, r_done, matches);
+  match_equal(h_stems, h_hashes, r_stems, r_hashes, h_done, r_done, matches);
 
   // 3. WordNet synonyms of the hypothesis stems: the reference stem must be one of them.
   // A reference stem r is among the lemma names of the synsets of h exactly when the synsets
@@ -231,16 +243,30 @@ MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
     // (synset, reference position) for every synset that lists an unmatched reference stem,
     // sorted: one run of ascending positions per synset. top[k] is the end of the run that
     // starts at k; matched positions are dropped lazily from the end.
+    // 4096-bit filters over synset ids: `wanted` of the unmatched hypothesis stems' synsets
+    // (only those can ever be looked up), `present` of what ends up in `listed`.
+    using Filter = std::array<std::uint64_t, 64>;
+    const auto set_bit = [](Filter& f, std::uint32_t id) {
+      f[(id >> 6) & 63] |= 1ULL << (id & 63);
+    };
+    const auto has_bit = [](const Filter& f, std::uint32_t id) {
+      return ((f[(id >> 6) & 63] >> (id & 63)) & 1U) != 0;
+    };
+    Filter wanted{};
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      if (h_done[i]) continue;
+      for (const std::uint32_t id : h_info[i]->stem_synsets) set_bit(wanted, id);
+    }
     std::vector<std::pair<std::uint32_t, std::size_t>> listed;
-    listed.reserve(4 * r.size());
     for (std::size_t j = 0; j < r.size(); ++j) {
       if (r_done[j] || r_info[j]->stem_named == nullptr) continue;
-      for (const std::uint32_t id : *r_info[j]->stem_named) listed.emplace_back(id, j);
+      for (const std::uint32_t id : *r_info[j]->stem_named) {
+        if (has_bit(wanted, id)) listed.emplace_back(id, j);
+      }
     }
     std::sort(listed.begin(), listed.end());
-    // A 4096-bit filter of the listed synsets spares most binary searches.
-    std::array<std::uint64_t, 64> filter{};
-    for (const auto& entry : listed) filter[(entry.first >> 6) & 63] |= 1ULL << (entry.first & 63);
+    Filter present{};
+    for (const auto& entry : listed) set_bit(present, entry.first);
     std::vector<std::size_t> top(listed.size(), 0);
     for (std::size_t k = 0; k < listed.size();) {
       std::size_t end = k + 1;
@@ -252,7 +278,7 @@ MeteorAlignment Meteor::single(const std::vector<std::string>& reference,
       if (h_done[i]) continue;
       std::size_t best = r.size();  // none
       for (const std::uint32_t id : h_info[i]->stem_synsets) {
-        if (((filter[(id >> 6) & 63] >> (id & 63)) & 1U) == 0) continue;
+        if (!has_bit(present, id)) continue;
         const auto it =
             std::lower_bound(listed.begin(), listed.end(), std::make_pair(id, std::size_t{0}));
         if (it == listed.end() || it->first != id) continue;
@@ -325,10 +351,13 @@ std::vector<std::string> MeteorMetric::tokenize(std::string_view text) const {
 TextScore MeteorMetric::sentence(std::string_view candidate,
                                  const std::vector<std::string>& references) const {
   if (references.empty()) throw Error("meteor: at least one reference is needed");
-  const std::vector<std::string> hypothesis = tokenize(candidate);
+  std::vector<std::string> hypothesis = tokenize(candidate);
+  Meteor::lowercase_tokens(hypothesis);
   MeteorAlignment best;
   for (std::size_t k = 0; k < references.size(); ++k) {
-    const MeteorAlignment a = meteor_.single(tokenize(references[k]), hypothesis);
+    std::vector<std::string> reference = tokenize(references[k]);
+    Meteor::lowercase_tokens(reference);
+    const MeteorAlignment a = meteor_.single_lowercased(reference, hypothesis);
     if (k == 0 || a.score > best.score) best = a;
   }
   TextScore out;

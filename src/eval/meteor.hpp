@@ -39,13 +39,19 @@ struct MeteorAlignment {
 class Meteor {
  public:
   // `cache_words` bounds the memo of per-word stems and synsets (see WordCache).
-  static constexpr std::size_t kDefaultCacheWords = 1 << 19;
+  static constexpr std::size_t kDefaultCacheWords = 1 << 18;
   explicit Meteor(std::shared_ptr<const WordNet> wordnet, MeteorParams params = {},
                   std::size_t cache_words = kDefaultCacheWords);
 
   // single_meteor_score(reference, hypothesis) on pre-tokenized text.
   MeteorAlignment single(const std::vector<std::string>& reference,
                          const std::vector<std::string>& hypothesis) const;
+  // The same on tokens already lowercased with Python's str.lower() (see lowercase_tokens).
+  MeteorAlignment single_lowercased(const std::vector<std::string>& reference,
+                                    const std::vector<std::string>& hypothesis) const;
+
+  // NLTK's preprocess (str.lower) applied to every token, in place.
+  static void lowercase_tokens(std::vector<std::string>& tokens);
 
   // meteor_score(references, hypothesis): the best single score. Throws Error when there
   // are no references (NLTK raises ValueError).

@@ -1,7 +1,9 @@
 #include "eval/nltk_word_tokenizer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 
@@ -56,6 +58,37 @@ struct Trigger {
   std::string_view chars;
   std::string_view sequence = {};
   bool always = false;
+  // When set, a match at i needs t[i + offset] to be one of `anchors` (ASCII), so the byte
+  // path jumps from one anchor to the next with memchr instead of trying every position.
+  std::string_view anchors = {};
+  std::size_t offset = 0;
+};
+
+// The next position p >= from where a match can start: t[p + offset] is an anchor, or
+// s.size(). `next` caches, per anchor, the last found occurrence (amortized O(n) per pass).
+class AnchorScan {
+ public:
+  AnchorScan(const std::string& s, const Trigger& trigger) : s_(s), trigger_(trigger) {
+    if (trigger.anchors.size() > next_.size()) throw std::logic_error("too many anchors");
+    for (std::size_t k = 0; k < trigger.anchors.size(); ++k) {
+      next_[k] = s.find(trigger.anchors[k], trigger.offset);
+    }
+  }
+  std::size_t next(std::size_t from) {
+    std::size_t best = std::string::npos;
+    const std::size_t at = from + trigger_.offset;
+    for (std::size_t k = 0; k < trigger_.anchors.size(); ++k) {
+      if (next_[k] != std::string::npos && next_[k] < at)
+        next_[k] = s_.find(trigger_.anchors[k], at);
+      if (next_[k] < best) best = next_[k];
+    }
+    return best == std::string::npos ? s_.size() : best - trigger_.offset;
+  }
+
+ private:
+  const std::string& s_;
+  const Trigger& trigger_;
+  std::array<std::size_t, 8> next_{};
 };
 
 template <typename Ch>
@@ -71,9 +104,43 @@ bool triggered(const Str<Ch>& s, const Trigger& trigger) {
   }
 }
 
+// substitute() on bytes, trying the rule only where an anchor allows a match; positions in
+// between cannot match, so skipping them changes nothing.
+template <typename Rule>
+std::string substitute_anchored(std::string s, const Trigger& trigger, Rule& rule) {
+  AnchorScan scan(s, trigger);
+  std::string out;
+  bool matched = false;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t candidate = scan.next(i);
+    if (matched) out.append(s, i, std::min(candidate, s.size()) - i);
+    i = candidate;
+    if (i >= s.size()) break;
+    const std::size_t mark = out.size();
+    const std::size_t consumed = rule(s, i, out);
+    if (consumed == 0) {
+      if (matched) out.push_back(s[i]);
+      ++i;
+      continue;
+    }
+    if (!matched) {
+      std::string replacement = out.substr(mark);
+      out.assign(s, 0, i);
+      out += replacement;
+      matched = true;
+    }
+    i += consumed;
+  }
+  return matched ? out : s;
+}
+
 template <typename Ch, typename Rule>
 Str<Ch> substitute(Str<Ch> s, const Trigger& trigger, Rule&& rule) {
   if (!triggered(s, trigger)) return s;
+  if constexpr (std::is_same_v<Ch, char>) {
+    if (!trigger.anchors.empty()) return substitute_anchored(std::move(s), trigger, rule);
+  }
   Str<Ch> out;
   bool matched = false;  // copy only once something matched: most passes change nothing
   std::size_t i = 0;
@@ -172,7 +239,9 @@ bool imatch(const Str<Ch>& s, std::size_t i, std::string_view word) {
 // Pads every code point in `set` with spaces: r" \g<0> ".
 template <typename Ch>
 Str<Ch> pad_each(Str<Ch> s, const CharSet& set, const Trigger& trigger) {
-  return substitute<Ch>(std::move(s), trigger,
+  Trigger anchored = trigger;
+  anchored.anchors = trigger.chars;  // the ASCII members of the set
+  return substitute<Ch>(std::move(s), anchored,
                         [&set](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                           if (!set.contains(cp(t[i]))) return 0;
                           out.push_back(Ch(' '));
@@ -208,7 +277,7 @@ Str<Ch> final_period(Str<Ch> s, const CharSet& closers, bool space_after_period)
 template <typename Ch>
 Str<Ch> starting_quotes(Str<Ch> s) {
   // ([«“‘„]|[`]+) -> " \1 "
-  s = substitute<Ch>(std::move(s), Trigger{"`"},
+  s = substitute<Ch>(std::move(s), Trigger{"`", {}, false, "`"},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (kOpeningQuotes.contains(cp(t[i]))) {
                          out.push_back(Ch(' '));
@@ -227,14 +296,14 @@ Str<Ch> starting_quotes(Str<Ch> s) {
   // ^\" -> ``
   if (!s.empty() && cp(s[0]) == U'"') s = widen<Ch>("``") + s.substr(1);
   // (``) -> " \1 "
-  s = substitute<Ch>(std::move(s), Trigger{"", "``"},
+  s = substitute<Ch>(std::move(s), Trigger{"", "``", false, "`"},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (cp(t[i]) != U'`' || at(t, i + 1) != U'`') return 0;
                        put(out, " `` ");
                        return 2;
                      });
   // ([ \(\[{<])(\"|\'{2}) -> "\1 `` "
-  s = substitute<Ch>(std::move(s), Trigger{"\"", "''"},
+  s = substitute<Ch>(std::move(s), Trigger{"\"", "''", false, "\"'", 1},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (!kBeforeQuote.contains(cp(t[i]))) return 0;
                        std::size_t quote = 0;
@@ -252,7 +321,7 @@ Str<Ch> starting_quotes(Str<Ch> s) {
   // (?i)(\')(?!re|ve|ll|m|t|s|d|n)(\w)\b -> "\1 \2". The two-letter alternatives of the
   // lookahead would need a word character where \b demands a non-word one, so only the
   // single letters can veto.
-  s = substitute<Ch>(std::move(s), Trigger{"'"},
+  s = substitute<Ch>(std::move(s), Trigger{"'", {}, false, "'"},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (cp(t[i]) != U'\'' || !word_at(t, i + 1) || word_at(t, i + 2)) return 0;
                        const Ch c = t[i + 1];
@@ -270,7 +339,7 @@ template <typename Ch>
 Str<Ch> punctuation(Str<Ch> s) {
   s = final_period<Ch>(std::move(s), kClosersWide, true);
   // ([:,])([^\d]) -> " \1 \2"
-  s = substitute<Ch>(std::move(s), Trigger{":,"},
+  s = substitute<Ch>(std::move(s), Trigger{":,", {}, false, ":,"},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if ((cp(t[i]) != U':' && cp(t[i]) != U',') || i + 1 >= t.size() ||
                            is_decimal(cp(t[i + 1]))) {
@@ -292,7 +361,7 @@ Str<Ch> punctuation(Str<Ch> s) {
     }
   }
   // \.{2,} -> " \g<0> "
-  s = substitute<Ch>(std::move(s), Trigger{"", ".."},
+  s = substitute<Ch>(std::move(s), Trigger{"", "..", false, "."},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        std::size_t j = i;
                        while (j < t.size() && cp(t[j]) == U'.') ++j;
@@ -306,7 +375,7 @@ Str<Ch> punctuation(Str<Ch> s) {
   s = final_period<Ch>(std::move(s), kClosers, false);
   s = pad_each<Ch>(std::move(s), kQuestion, Trigger{"?!"});
   // ([^'])' -> "\1 ' "
-  s = substitute<Ch>(std::move(s), Trigger{"", "' "},
+  s = substitute<Ch>(std::move(s), Trigger{"", "' ", false, "'", 1},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (cp(t[i]) == U'\'' || at(t, i + 1) != U'\'' || at(t, i + 2) != U' ')
                          return 0;
@@ -322,21 +391,21 @@ template <typename Ch>
 Str<Ch> ending_quotes(Str<Ch> s) {
   s = pad_each<Ch>(std::move(s), kClosingQuotes, Trigger{""});
   // '' -> " '' "
-  s = substitute<Ch>(std::move(s), Trigger{"", "''"},
+  s = substitute<Ch>(std::move(s), Trigger{"", "''", false, "'"},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (cp(t[i]) != U'\'' || at(t, i + 1) != U'\'') return 0;
                        put(out, " '' ");
                        return 2;
                      });
   // " -> " '' "
-  s = substitute<Ch>(std::move(s), Trigger{"\""},
+  s = substitute<Ch>(std::move(s), Trigger{"\"", {}, false, "\""},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (cp(t[i]) != U'"') return 0;
                        put(out, " '' ");
                        return 1;
                      });
   // ([^' ])('[sS]|'[mM]|'[dD]|') -> "\1 \2 "
-  s = substitute<Ch>(std::move(s), Trigger{"'"},
+  s = substitute<Ch>(std::move(s), Trigger{"'", {}, false, "'", 1},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (cp(t[i]) == U'\'' || cp(t[i]) == U' ' || at(t, i + 1) != U'\'') return 0;
                        std::size_t clitic = 0;
@@ -430,7 +499,7 @@ Str<Ch> contractions(Str<Ch> s) {
   for (const std::string_view second : {std::string_view("is"), std::string_view("was")}) {
     if (absent("'t", second)) continue;
     const std::size_t b = second.size();
-    s = substitute<Ch>(std::move(s), Trigger{"'"},
+    s = substitute<Ch>(std::move(s), Trigger{"'", {}, false, "'", 1},
                        [&](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                          if (cp(t[i]) != U' ' || !imatch(t, i + 1, "'t") ||
                              !imatch(t, i + 3, second) || !boundary(t, i + 3 + b)) {
@@ -453,7 +522,7 @@ std::vector<std::string> tokenize(Str<Ch> s) {
   s = punctuation<Ch>(std::move(s));
   s = pad_each<Ch>(std::move(s), kBrackets, Trigger{"[](){}<>"});
   // -- -> " -- "
-  s = substitute<Ch>(std::move(s), Trigger{"", "--"},
+  s = substitute<Ch>(std::move(s), Trigger{"", "--", false, "-"},
                      [](const Str<Ch>& t, std::size_t i, Str<Ch>& out) -> std::size_t {
                        if (cp(t[i]) != U'-' || at(t, i + 1) != U'-') return 0;
                        put(out, " -- ");

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "data/sha256.hpp"
@@ -76,28 +78,57 @@ std::vector<TokenLogprob> logprobs_from_json(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// Feeds length-prefixed fields to SHA-256, so that no two different requests can produce the
+// same byte stream; numbers go in as their shortest decimal text (the same on every platform).
+class KeyHasher {
+ public:
+  void field(std::string_view bytes) {
+    const std::string length = std::to_string(bytes.size()) + ":";
+    sha_.update(length);
+    sha_.update(bytes);
+  }
+  void number(double v) {
+    char buffer[32];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+    field(std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
+  }
+  void number(std::int64_t v) { field(std::to_string(v)); }
+  std::string hex() { return sha_.hex_digest(); }
+
+ private:
+  data::Sha256 sha_;
+};
+
+}  // namespace
+
 std::string cache_key(const GenerationRequest& request, int sample) {
-  json k;
-  k["v"] = kSchemaVersion;
-  k["model"] = request.model;
-  k["api"] = api_name(request.api);
+  KeyHasher h;
+  h.field("reasonrec-llm-cache");
+  h.number(std::int64_t{kSchemaVersion});
+  h.field(request.model);
+  h.field(api_name(request.api));
   if (request.api == Api::Chat) {
-    json messages = json::array();
-    for (const auto& m : request.messages) messages.push_back(json::array({m.role, m.content}));
-    k["messages"] = std::move(messages);
+    h.number(static_cast<std::int64_t>(request.messages.size()));
+    for (const auto& m : request.messages) {
+      h.field(m.role);
+      h.field(m.content);
+    }
   } else {
-    k["prompt"] = request.prompt;
+    h.field(request.prompt);
   }
   const auto& p = request.params;
-  k["max_tokens"] = p.max_tokens;
-  k["temperature"] = p.temperature;
-  k["top_p"] = p.top_p;
-  k["stop"] = p.stop;
+  h.number(std::int64_t{p.max_tokens});
+  h.number(p.temperature);
+  h.number(p.top_p);
+  h.number(static_cast<std::int64_t>(p.stop.size()));
+  for (const auto& stop : p.stop) h.field(stop);
   const auto seed = sample_seed(p, sample);
-  k["seed"] = seed ? json(*seed) : json(nullptr);
-  k["top_logprobs"] = p.top_logprobs;
-  k["sample"] = sample;
-  return data::sha256_hex(k.dump(-1, ' ', false, json::error_handler_t::replace));
+  h.field(seed ? std::to_string(*seed) : "none");
+  h.number(std::int64_t{p.top_logprobs});
+  h.number(std::int64_t{sample});
+  return h.hex();
 }
 
 struct ResponseCache::Impl {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "llm/curl_multi_loop.hpp"
 #include "llm/openai_protocol.hpp"
 #include "llm/rate_limiter.hpp"
 #include "util/error.hpp"
@@ -122,7 +123,6 @@ struct OpenAIClient::Impl {
     for (auto& slot : slots) {
       if (slot->easy) curl_easy_cleanup(slot->easy);
     }
-    if (multi) curl_multi_cleanup(multi);
     curl_slist_free_all(headers);
   }
 
@@ -134,16 +134,16 @@ struct OpenAIClient::Impl {
   RateLimiter limiter;
   Rng rng;
   ClientStats stats;
-  CURLM* multi = nullptr;
+  std::unique_ptr<CurlMultiLoop> loop;
+  ResponseParser response_parser;
   curl_slist* headers = nullptr;
   std::vector<std::unique_ptr<Slot>> slots;
 };
 
 void OpenAIClient::Impl::setup() {
   init_curl_once();
-  multi = curl_multi_init();
-  if (!multi) throw Error("curl_multi_init failed");
-  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+  loop = std::make_unique<CurlMultiLoop>();
+  curl_multi_setopt(loop->multi(), CURLMOPT_MAXCONNECTS,
                     static_cast<long>(options.concurrency) + static_cast<long>(pool.size()));
   headers = curl_slist_append(headers, "Content-Type: application/json");
   // No "Expect: 100-continue" round trip before large prompts.
@@ -193,6 +193,18 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
   std::priority_queue<Due, std::vector<Due>, std::greater<>> waiting;  // retries by due time
   std::vector<Slot*> free_slots;
   for (auto it = slots.rbegin(); it != slots.rend(); ++it) free_slots.push_back(it->get());
+  // Transfers still attached when a sink throws are detached, so the client stays usable.
+  struct DetachOnExit {
+    Impl& impl;
+    std::vector<Slot*>& free;
+    ~DetachOnExit() {
+      for (auto& slot : impl.slots) {
+        if (std::find(free.begin(), free.end(), slot.get()) == free.end()) {
+          impl.loop->remove(slot->easy);
+        }
+      }
+    }
+  } detach{*this, free_slots};
   std::size_t remaining = jobs.size();
   std::optional<Clock::time_point> all_dead_since;
   auto last_idle = Clock::now();
@@ -233,7 +245,7 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
     curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDS, job.body.c_str());
     curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(job.body.size()));
-    curl_multi_add_handle(multi, slot->easy);
+    loop->add(slot->easy);
     pool.on_start(endpoint);
     ++job.attempts;
     ++stats.attempts;
@@ -244,7 +256,7 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
     const auto now = Clock::now();
     Job& job = jobs[slot->job];
     const GenerationRequest& req = requests[job.request];
-    curl_multi_remove_handle(multi, slot->easy);
+    loop->remove(slot->easy);
     long status = 0;
     curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE, &status);
     char* content_type = nullptr;
@@ -267,7 +279,7 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
             acc.feed(slot->response);
             parsed = acc.finish();
           } else {
-            parsed = parse_response(req.api, slot->response);
+            parsed = response_parser.parse(req.api, slot->response);
           }
         } catch (const ProtocolError& e) {
           outcome = AttemptOutcome::MalformedBody;
@@ -374,17 +386,13 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
       all_dead_since.reset();
     }
 
-    int running = 0;
-    curl_multi_perform(multi, &running);
     bool finished_any = false;
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
+    loop->for_each_done([&](CURL* easy, CURLcode code) {
       Slot* slot = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &slot);
-      finish(slot, msg->data.result);
+      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &slot);
+      finish(slot, code);
       finished_any = true;
-    }
+    });
     if (Clock::now() - last_idle >= kIdleInterval) {
       sink.on_idle();
       last_idle = Clock::now();
@@ -392,10 +400,9 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
     if (remaining == 0) break;
     if (finished_any && !ready.empty()) continue;  // slots were freed: fill them first
     if (!waiting.empty()) wake = std::min(wake, waiting.top().first);
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now()).count();
-    curl_multi_poll(multi, nullptr, 0,
-                    static_cast<int>(std::clamp<std::int64_t>(wait, 0, kIdleInterval.count())),
-                    nullptr);
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now());
+    loop->run_once(
+        std::clamp<std::chrono::milliseconds>(wait, std::chrono::milliseconds(0), kIdleInterval));
   }
   sink.on_idle();
 }

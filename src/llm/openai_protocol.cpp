@@ -1,17 +1,16 @@
 #include "llm/openai_protocol.hpp"
 
+#include <simdjson.h>
+
 #include <nlohmann/json.hpp>
+
+#include "llm/json_writer.hpp"
 
 namespace reasonrec::llm {
 
 using nlohmann::json;
 
 namespace {
-
-// Reviews carry invalid UTF-8; the server gets U+FFFD rather than a failed request.
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 std::string snippet(std::string_view body) {
   constexpr std::size_t kMax = 120;
@@ -92,15 +91,6 @@ void append_completion_logprobs(const json& logprobs, std::vector<TokenLogprob>&
   }
 }
 
-const json& first_choice(const json& root) {
-  auto choices = root.find("choices");
-  if (choices == root.end() || !choices->is_array() || choices->empty() ||
-      !(*choices)[0].is_object()) {
-    throw ProtocolError("malformed body: no choices");
-  }
-  return (*choices)[0];
-}
-
 json parse_json(std::string_view body) {
   json root = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) throw ProtocolError("malformed body (not JSON): " + snippet(body));
@@ -132,73 +122,198 @@ std::string normalize_base_url(std::string_view url) {
 }
 
 std::string request_body(const GenerationRequest& request, int sample, bool stream) {
-  json body;
-  body["model"] = request.model;
-  if (request.api == Api::Chat) {
-    json messages = json::array();
-    for (const auto& m : request.messages) {
-      messages.push_back({{"role", m.role}, {"content", m.content}});
-    }
-    body["messages"] = std::move(messages);
-  } else {
-    body["prompt"] = request.prompt;
-  }
   const auto& p = request.params;
-  body["max_tokens"] = p.max_tokens;
-  body["temperature"] = p.temperature;
-  body["top_p"] = p.top_p;
-  body["n"] = 1;
-  if (!p.stop.empty()) body["stop"] = p.stop;
-  if (auto seed = sample_seed(p, sample)) body["seed"] = *seed;
+  std::string b;
+  std::size_t size = 256 + request.prompt.size();
+  for (const auto& m : request.messages) size += m.content.size() + 32;
+  b.reserve(size);
+  b += "{\"model\":";
+  append_json_string(b, request.model);
+  if (request.api == Api::Chat) {
+    b += ",\"messages\":[";
+    for (std::size_t i = 0; i < request.messages.size(); ++i) {
+      b += i == 0 ? "{\"role\":" : ",{\"role\":";
+      append_json_string(b, request.messages[i].role);
+      b += ",\"content\":";
+      append_json_string(b, request.messages[i].content);
+      b += '}';
+    }
+    b += ']';
+  } else {
+    b += ",\"prompt\":";
+    append_json_string(b, request.prompt);
+  }
+  b += ",\"max_tokens\":";
+  append_json_number(b, static_cast<std::int64_t>(p.max_tokens));
+  b += ",\"temperature\":";
+  append_json_number(b, p.temperature);
+  b += ",\"top_p\":";
+  append_json_number(b, p.top_p);
+  b += ",\"n\":1";
+  if (!p.stop.empty()) {
+    b += ",\"stop\":[";
+    for (std::size_t i = 0; i < p.stop.size(); ++i) {
+      if (i > 0) b += ',';
+      append_json_string(b, p.stop[i]);
+    }
+    b += ']';
+  }
+  if (auto seed = sample_seed(p, sample)) {
+    b += ",\"seed\":";
+    append_json_number(b, *seed);
+  }
   if (p.top_logprobs > 0) {
     if (request.api == Api::Chat) {
-      body["logprobs"] = true;
-      body["top_logprobs"] = p.top_logprobs;
+      b += ",\"logprobs\":true,\"top_logprobs\":";
     } else {
-      body["logprobs"] = p.top_logprobs;
+      b += ",\"logprobs\":";
     }
+    append_json_number(b, static_cast<std::int64_t>(p.top_logprobs));
   }
-  if (stream) {
-    body["stream"] = true;
-    body["stream_options"] = {{"include_usage", true}};
-  }
-  return dump(body);
+  if (stream) b += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}";
+  b += '}';
+  return b;
 }
 
-ParsedResponse parse_response(Api api, std::string_view body) {
-  const json root = parse_json(body);
-  const json& choice = first_choice(root);
-  ParsedResponse r;
-  r.id = string_or_empty(root, "id");
-  if (api == Api::Chat) {
-    auto message = choice.find("message");
-    if (message == choice.end() || !message->is_object()) {
-      throw ProtocolError("malformed body: choice without message");
+namespace {
+
+using simdjson::dom::element;
+
+[[noreturn]] void malformed(const std::string& what) {
+  throw ProtocolError("malformed body: " + what);
+}
+
+std::string_view str_field(element obj, const char* key) {
+  std::string_view v;
+  return obj[key].get_string().get(v) == simdjson::SUCCESS ? v : std::string_view();
+}
+
+std::int64_t int_field(element obj, const char* key) {
+  std::int64_t v = 0;
+  return obj[key].get_int64().get(v) == simdjson::SUCCESS ? v : 0;
+}
+
+double number_field(element obj, const char* key, const char* what) {
+  double v = 0;
+  if (obj[key].get_double().get(v) != simdjson::SUCCESS)
+    malformed(std::string(what) + " not a number");
+  return v;
+}
+
+void read_chat_logprobs(element logprobs, std::vector<TokenLogprob>& out) {
+  simdjson::dom::array content;
+  if (logprobs["content"].get_array().get(content) != simdjson::SUCCESS) return;
+  for (element t : content) {
+    if (!t.is_object()) malformed("logprobs entry not an object");
+    TokenLogprob tl;
+    tl.token = std::string(str_field(t, "token"));
+    tl.logprob = number_field(t, "logprob", "logprob");
+    simdjson::dom::array top;
+    if (t["top_logprobs"].get_array().get(top) == simdjson::SUCCESS) {
+      for (element alt : top) {
+        if (!alt.is_object()) malformed("top_logprobs entry not an object");
+        tl.top.push_back(
+            {std::string(str_field(alt, "token")), number_field(alt, "logprob", "top logprob")});
+      }
     }
-    auto content = message->find("content");
-    if (content != message->end() && !content->is_null() && !content->is_string()) {
-      throw ProtocolError("malformed body: message content not a string");
-    }
-    if (content != message->end() && content->is_string()) r.text = content->get<std::string>();
-  } else {
-    auto text = choice.find("text");
-    if (text == choice.end() || !text->is_string()) {
-      throw ProtocolError("malformed body: choice without text");
-    }
-    r.text = text->get<std::string>();
+    out.push_back(std::move(tl));
   }
-  r.finish_reason = string_or_empty(choice, "finish_reason");
-  r.usage = read_usage(root);
-  if (auto lp = choice.find("logprobs"); lp != choice.end() && !lp->is_null()) {
+}
+
+void read_completion_logprobs(element logprobs, std::vector<TokenLogprob>& out) {
+  simdjson::dom::array tokens, lps, tops;
+  if (logprobs["tokens"].get_array().get(tokens) != simdjson::SUCCESS) return;
+  const bool have_lps = logprobs["token_logprobs"].get_array().get(lps) == simdjson::SUCCESS;
+  const bool have_tops = logprobs["top_logprobs"].get_array().get(tops) == simdjson::SUCCESS;
+  std::size_t i = 0;
+  for (element tok : tokens) {
+    TokenLogprob tl;
+    std::string_view text;
+    if (tok.get_string().get(text) == simdjson::SUCCESS) tl.token = std::string(text);
+    double lp = 0;
+    if (have_lps && lps.at(i).get_double().get(lp) == simdjson::SUCCESS) tl.logprob = lp;
+    simdjson::dom::object top;
+    if (have_tops && tops.at(i).get_object().get(top) == simdjson::SUCCESS) {
+      for (auto field : top) {
+        double v = 0;
+        if (field.value.get_double().get(v) != simdjson::SUCCESS)
+          malformed("top logprob not a number");
+        tl.top.push_back({std::string(field.key), v});
+      }
+    }
+    out.push_back(std::move(tl));
+    ++i;
+  }
+}
+
+}  // namespace
+
+struct ResponseParser::Impl {
+  simdjson::dom::parser parser;
+};
+
+ResponseParser::ResponseParser() : impl_(std::make_unique<Impl>()) {}
+ResponseParser::~ResponseParser() = default;
+
+ParsedResponse ResponseParser::parse(Api api, std::string_view body) {
+  element root;
+  if (impl_->parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) {
+    throw ProtocolError("malformed body (not JSON): " + snippet(body));
+  }
+  if (!root.is_object()) throw ProtocolError("malformed body (not an object): " + snippet(body));
+  element error;
+  if (root["error"].get(error) == simdjson::SUCCESS && !error.is_null()) {
+    throw ProtocolError("error in body: " + snippet(simdjson::to_string(error)));
+  }
+  simdjson::dom::array choices;
+  element choice;
+  if (root["choices"].get_array().get(choices) != simdjson::SUCCESS ||
+      choices.at(0).get(choice) != simdjson::SUCCESS || !choice.is_object()) {
+    malformed("no choices");
+  }
+  ParsedResponse r;
+  r.id = std::string(str_field(root, "id"));
+  if (api == Api::Chat) {
+    element message, content;
+    if (choice["message"].get(message) != simdjson::SUCCESS || !message.is_object()) {
+      malformed("choice without message");
+    }
+    if (message["content"].get(content) == simdjson::SUCCESS && !content.is_null()) {
+      std::string_view text;
+      if (content.get_string().get(text) != simdjson::SUCCESS)
+        malformed("message content not a string");
+      r.text = std::string(text);
+    }
+  } else {
+    std::string_view text;
+    if (choice["text"].get_string().get(text) != simdjson::SUCCESS)
+      malformed("choice without text");
+    r.text = std::string(text);
+  }
+  r.finish_reason = std::string(str_field(choice, "finish_reason"));
+  element usage;
+  if (root["usage"].get(usage) == simdjson::SUCCESS && usage.is_object()) {
+    r.usage.prompt_tokens = int_field(usage, "prompt_tokens");
+    r.usage.completion_tokens = int_field(usage, "completion_tokens");
+  }
+  element logprobs;
+  if (choice["logprobs"].get(logprobs) == simdjson::SUCCESS && !logprobs.is_null()) {
     std::vector<TokenLogprob> tokens;
-    if (api == Api::Chat) {
-      append_chat_logprobs(*lp, tokens);
-    } else {
-      append_completion_logprobs(*lp, tokens);
+    if (logprobs.is_object()) {
+      if (api == Api::Chat) {
+        read_chat_logprobs(logprobs, tokens);
+      } else {
+        read_completion_logprobs(logprobs, tokens);
+      }
     }
     r.logprobs = std::move(tokens);
   }
   return r;
+}
+
+ParsedResponse parse_response(Api api, std::string_view body) {
+  ResponseParser parser;
+  return parser.parse(api, body);
 }
 
 void StreamAccumulator::feed(std::string_view bytes) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,7 +38,23 @@ struct ParsedResponse {
   std::optional<std::vector<TokenLogprob>> logprobs;
 };
 
-// Reads a non-streamed response body of `api`. Throws ProtocolError naming what is wrong.
+// Reads non-streamed response bodies (simdjson, reusing its buffers from one body to the
+// next). Throws ProtocolError naming what is wrong.
+class ResponseParser {
+ public:
+  ResponseParser();
+  ~ResponseParser();
+  ResponseParser(const ResponseParser&) = delete;
+  ResponseParser& operator=(const ResponseParser&) = delete;
+
+  ParsedResponse parse(Api api, std::string_view body);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One body, with a parser of its own.
 ParsedResponse parse_response(Api api, std::string_view body);
 
 // Accumulates a streamed (server-sent events) response, fed in arbitrary pieces.

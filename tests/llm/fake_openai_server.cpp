@@ -345,6 +345,7 @@ struct FakeOpenAIServer::Loop {
   std::vector<ServedRequest> log;
   std::size_t total = 0;
   std::unordered_map<std::uint64_t, int> seen;
+  std::string canned_http;  // the whole canned answer, built once
 
   void add(int fd, std::uint32_t events) {
     epoll_event ev{};
@@ -482,7 +483,9 @@ struct FakeOpenAIServer::Loop {
       return a;
     }
     if (!options.canned_response.empty()) {
-      a.bytes = http_response(200, "application/json", options.canned_response);
+      if (canned_http.empty())
+        canned_http = http_response(200, "application/json", options.canned_response);
+      a.bytes = canned_http;
       if (options.record) {
         std::lock_guard<std::mutex> lock(mutex);
         ++total;

@@ -94,11 +94,12 @@ TEST(ParseResponse, CompletionsLegacyLogprobs) {
 }
 
 TEST(ParseResponse, MalformedBodiesAreProtocolErrors) {
-  for (const char* body : {"", "<html>502</html>", R"({"choices":[{"message":{"content":"4"})",
-                           "[]", R"({"choices":[]})", R"({"object":"list"})",
-                           R"({"choices":[{"message":{"content":7}}]})",
-                           R"({"error":{"message":"overloaded"}})",
-                           R"({"choices":[{"message":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":"x"}]}}]})"}) {
+  for (
+      const char* body :
+      {"", "<html>502</html>", R"({"choices":[{"message":{"content":"4"})", "[]",
+       R"({"choices":[]})", R"({"object":"list"})", R"({"choices":[{"message":{"content":7}}]})",
+       R"({"error":{"message":"overloaded"}})",
+       R"({"choices":[{"message":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":"x"}]}}]})"}) {
     EXPECT_THROW(parse_response(Api::Chat, body), ProtocolError) << body;
   }
   EXPECT_THROW(parse_response(Api::Completion, R"({"choices":[{"message":{"content":"4"}}]})"),
@@ -109,10 +110,14 @@ TEST(StreamAccumulator, JoinsEventsFedInAnyPieces) {
   const std::string stream =
       ": keep-alive\n\n"
       "data: {\"id\":\"s1\",\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\n\n"
-      "data: {\"id\":\"s1\",\"choices\":[{\"delta\":{\"content\":\"Rat\"},\"logprobs\":{\"content\":[{\"token\":\"Rat\",\"logprob\":-0.5,\"top_logprobs\":[]}]}}]}\r\n\r\n"
-      "data: {\"id\":\"s1\",\"choices\":[{\"delta\":{\"content\":\"ing: 4\"},\"finish_reason\":null}]}\n\n"
+      "data: "
+      "{\"id\":\"s1\",\"choices\":[{\"delta\":{\"content\":\"Rat\"},\"logprobs\":{\"content\":[{"
+      "\"token\":\"Rat\",\"logprob\":-0.5,\"top_logprobs\":[]}]}}]}\r\n\r\n"
+      "data: {\"id\":\"s1\",\"choices\":[{\"delta\":{\"content\":\"ing: "
+      "4\"},\"finish_reason\":null}]}\n\n"
       "data: {\"id\":\"s1\",\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
-      "data: {\"id\":\"s1\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n"
+      "data: "
+      "{\"id\":\"s1\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n"
       "data: [DONE]\n\n";
   for (std::size_t piece : {1u, 3u, 7u, 64u, 10000u}) {
     StreamAccumulator acc(Api::Chat);
