@@ -258,6 +258,7 @@ MeteorAlignment Meteor::single_lowercased(const std::vector<std::string>& r,
       for (const std::uint32_t id : h_info[i]->stem_synsets) set_bit(wanted, id);
     }
     std::vector<std::pair<std::uint32_t, std::size_t>> listed;
+    listed.reserve(2 * r.size());
     for (std::size_t j = 0; j < r.size(); ++j) {
       if (r_done[j] || r_info[j]->stem_named == nullptr) continue;
       for (const std::uint32_t id : *r_info[j]->stem_named) {

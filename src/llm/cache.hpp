@@ -18,7 +18,7 @@ namespace reasonrec::llm {
 std::string cache_key(const GenerationRequest& request, int sample);
 
 struct CacheOptions {
-  std::size_t batch_size = 256;                  // rows per transaction at most
+  std::size_t batch_size = 256;                 // rows per transaction at most
   std::chrono::milliseconds max_batch_age{50};  // a row waits at most this long to be committed
 };
 

@@ -4,6 +4,7 @@
 // ../shared/metrics and a live NLTK (Debian's /usr/bin/python3) that reads WordNet from
 // /usr/share/wordnet without nltk_data.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -36,10 +37,13 @@ inline std::vector<std::string> case_references(const nlohmann::json& c) {
 }
 
 // An nltk_data folder whose corpora/wordnet points at Debian's wordnet-base files, built by
-// the peer's own setup script in ../shared/metrics (once per test process).
+// the peer's own setup script in ../shared/metrics (once per test process; it only holds
+// links and the small lexnames file).
 inline std::string nltk_data_dir() {
   static const std::string dir = [] {
-    const auto root = std::filesystem::path(REASONREC_BINARY_DIR) / "test-scratch" / "nltk_data";
+    // One folder per process: CTest runs tests in parallel processes.
+    const auto root = std::filesystem::path(REASONREC_BINARY_DIR) / "test-scratch" /
+                      ("nltk_data-" + std::to_string(::getpid()));
     const RunResult r =
         run_program({"/usr/bin/python3", (metrics_dir() / "nltk_reference.py").string(),
                      "setup-wordnet", root.string()});

@@ -1,11 +1,14 @@
+
 #include "file_server.hpp"
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace reasonrec::test {
 
@@ -161,12 +164,31 @@ std::string FileServer::base_url() const {
   return "http://127.0.0.1:" + std::to_string(port_);
 }
 
+// The client can hold every byte before the server thread has counted its last write, so the
+// counters are read once they have stopped moving (at most 2 s), not at the first look.
+void FileServer::settle() const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::uint64_t last = UINT64_MAX;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::uint64_t now_sent;
+    {
+      std::lock_guard<std::mutex> lock(state_->mutex);
+      now_sent = state_->total_sent;
+    }
+    if (now_sent == last) return;
+    last = now_sent;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 std::vector<RequestRecord> FileServer::requests() const {
+  settle();
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->requests;
 }
 
 std::uint64_t FileServer::body_bytes_sent() const {
+  settle();
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->total_sent;
 }

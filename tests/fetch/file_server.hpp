@@ -62,6 +62,8 @@ class FileServer {
   std::uint64_t body_bytes_sent() const;
 
  private:
+  void settle() const;
+
   struct State;
   std::shared_ptr<State> state_;
   std::unique_ptr<httplib::Server> server_;

@@ -119,6 +119,10 @@ struct FaultCase {
   Fault fault;
 };
 
+void PrintTo(const FaultCase& c, std::ostream* out) {
+  *out << c.name;
+}
+
 class EveryFault : public ::testing::TestWithParam<FaultCase> {};
 
 // Every request fails twice with the fault, then succeeds: the results equal a fault-free run

@@ -131,8 +131,9 @@ TEST(PredictCli, EveryFaultClassGivesTheFaultFreeFile) {
   const auto ref = test::run_reasonrec(ws.args(clean.base_url(), "ref", kSampled));
   ASSERT_EQ(ref.exit_code, 0) << ref.err;
 
-  // Each request body draws a fault class from its hash and suffers it on its first one or
-  // two attempts; slow answers outlast the 0.4 s timeout.
+  // Each request body is given a fault class on first sight, round robin (so every class
+  // occurs), and suffers it on its first one or two attempts; slow answers outlast the 0.4 s
+  // timeout.
   const std::vector<Fault> faults = {
       {FaultKind::RateLimit, 429, "", "10", {}},
       {FaultKind::RateLimit, 429, "0.01", "", {}},
@@ -145,11 +146,19 @@ TEST(PredictCli, EveryFaultClassGivesTheFaultFreeFile) {
       {FaultKind::WrongContentType, 0, "", "", {}},
       {FaultKind::HangUp, 0, "", "", {}},
   };
+  // The script runs on the server's thread only.
+  auto plan = std::make_shared<std::map<std::uint64_t, std::pair<std::size_t, int>>>();
   FakeServerOptions so;
-  so.faults = [faults](const test::RequestInfo& info) {
-    const std::size_t cls = (info.body_hash >> 7) % faults.size();
-    const int times = 1 + static_cast<int>((info.body_hash >> 3) % 2);
-    return info.nth < times ? faults[cls] : Fault{};
+  so.faults = [faults, plan](const test::RequestInfo& info) {
+    auto it = plan->find(info.body_hash);
+    if (it == plan->end()) {
+      const std::size_t n = plan->size();
+      it = plan->emplace(
+                   info.body_hash,
+                   std::make_pair(n % faults.size(), 1 + static_cast<int>(n / faults.size() % 2)))
+               .first;
+    }
+    return info.nth < it->second.second ? faults[it->second.first] : Fault{};
   };
   FakeOpenAIServer faulty(so);
   auto extra = kSampled;
