@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks_md.hpp"
 #include "eval/prediction.hpp"
 #include "eval/rating_metrics.hpp"
 #include "eval/rating_policy.hpp"
@@ -116,37 +117,6 @@ std::string load_average() {
   return first.empty() ? "unknown" : first;
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d", std::gmtime(&now));
-  return text;
-}
-
-// Replaces the text between the markers (inclusive), or appends it; creates the file if absent.
-void record(const std::string& path, const std::string& section) {
-  const std::string begin = "<!-- bench/eval:begin -->", end = "<!-- bench/eval:end -->";
-  std::string text;
-  if (std::ifstream in(path); in) {
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  } else {
-    text =
-        "# Benchmarks\n\nEach section is written by the benchmark program it names; ratios are "
-        "against a baseline measured in the same run on the same machine.\n";
-  }
-  const std::string block = begin + "\n" + section + end;
-  const auto b = text.find(begin), e = text.find(end);
-  if (b != std::string::npos && e != std::string::npos && e > b) {
-    text.replace(b, e + end.size() - b, block);
-  } else {
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    text += "\n" + block + "\n";
-  }
-  std::ofstream(path) << text;
-}
-
 int run(const Options& options) {
   const auto dir =
       std::filesystem::temp_directory_path() / fmt::format("reasonrec-bench-eval-{}", ::getpid());
@@ -223,9 +193,9 @@ int run(const Options& options) {
       python["numpy"].get<std::string>(), options.repeats, with_commas(options.resamples),
       with_commas(options.n), ours, theirs, ratio, max_point_diff, max_interval_diff,
       with_commas(scored.rows.size()), read_seconds, cpu_name(),
-      std::thread::hardware_concurrency(), load, today());
+      std::thread::hardware_concurrency(), load, reasonrec::bench::today_utc());
   std::cout << section;
-  if (options.write_md) record(options.benchmarks_md, section);
+  if (options.write_md) reasonrec::bench::record_section(options.benchmarks_md, "eval", section);
   std::filesystem::remove_all(dir);
   return 0;
 }

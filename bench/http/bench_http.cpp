@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks_md.hpp"
 #include "fake_openai_server.hpp"
 #include "llm/cache.hpp"
 #include "llm/cached_backend.hpp"
@@ -208,36 +209,6 @@ std::string load_average() {
   return first.empty() ? "unknown" : first;
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d", std::gmtime(&now));
-  return text;
-}
-
-void record(const std::string& path, const std::string& section) {
-  const std::string begin = "<!-- bench/http:begin -->", end = "<!-- bench/http:end -->";
-  std::string text;
-  if (std::ifstream in(path); in) {
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  } else {
-    text =
-        "# Benchmarks\n\nEach section is written by the benchmark program it names; ratios are "
-        "against a baseline measured in the same run on the same machine.\n";
-  }
-  const std::string block = begin + "\n" + section + end;
-  const auto b = text.find(begin), e = text.find(end);
-  if (b != std::string::npos && e != std::string::npos && e > b) {
-    text.replace(b, e + end.size() - b, block);
-  } else {
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    text += "\n" + block + "\n";
-  }
-  std::ofstream(path) << text;
-}
-
 int run(const Options& o) {
   ServerProcess server;  // first, before this process starts any thread
   const auto dir =
@@ -302,10 +273,10 @@ int run(const Options& o) {
             "cores, so requests per second measure the pair more than the client; CPU per request "
             "is the client's own. Of that, a profile (perf) puts about half in the kernel's "
             "loopback TCP work and a fifth in libcurl; building and parsing JSON no longer show.",
-      cpu_model(), std::thread::hardware_concurrency(), load_before, today());
+      cpu_model(), std::thread::hardware_concurrency(), load_before, reasonrec::bench::today_utc());
   std::cout << section;
   if (o.write_md) {
-    record(o.benchmarks_md, section);
+    reasonrec::bench::record_section(o.benchmarks_md, "http", section);
     std::cerr << "recorded in " << o.benchmarks_md << "\n";
   }
   return 0;

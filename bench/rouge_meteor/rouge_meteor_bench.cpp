@@ -26,6 +26,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks_md.hpp"
 #include "eval/meteor.hpp"
 #include "eval/rouge.hpp"
 #include "util/error.hpp"
@@ -149,39 +150,6 @@ double load_average() {
   return one;
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d", std::gmtime(&now));
-  return text;
-}
-
-// Replaces the text between the markers (inclusive), or appends it; creates the file if absent.
-void record(const std::string& path, const std::string& section) {
-  const std::string begin = "<!-- bench/rouge_meteor:begin -->";
-  const std::string end = "<!-- bench/rouge_meteor:end -->";
-  std::string text;
-  if (std::ifstream in(path); in) {
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  } else {
-    text =
-        "# Benchmarks\n\nEach section is written by the benchmark program it names; ratios are "
-        "against a baseline measured in the same run on the same machine.\n";
-  }
-  const std::string block = begin + "\n" + section + end;
-  const auto b = text.find(begin);
-  const auto e = text.find(end);
-  if (b != std::string::npos && e != std::string::npos && e > b) {
-    text.replace(b, e + end.size() - b, block);
-  } else {
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    text += "\n" + block + "\n";
-  }
-  std::ofstream(path) << text;
-}
-
 int run(Options options) {
   if (options.shared.empty()) {
     const char* env = std::getenv("REASONREC_SHARED");
@@ -290,9 +258,10 @@ int run(Options options) {
       "`build/bench/rouge_meteor/bench_rouge_meteor`.\n",
       n, python.at("nltk").get<std::string>(), options.nltk_n, max_diff, R, nltk_wall_rate, table,
       load_seconds, rouge_baseline, cpu_name(), std::thread::hardware_concurrency(), load_average(),
-      today());
+      reasonrec::bench::today_utc());
   std::cout << section;
-  if (options.write_md) record(options.benchmarks_md, section);
+  if (options.write_md)
+    reasonrec::bench::record_section(options.benchmarks_md, "rouge_meteor", section);
   return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks_md.hpp"
 #include "eval/text_metrics.hpp"
 #include "util/error.hpp"
 
@@ -122,42 +123,9 @@ std::string cpu_name() {
   return "unknown CPU";
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d", std::gmtime(&now));
-  return text;
-}
-
 double load_average() {
   double loads[1] = {0.0};
   return ::getloadavg(loads, 1) == 1 ? loads[0] : -1.0;
-}
-
-// Replaces the text between the markers (inclusive), or appends it; creates the file if absent.
-void record(const std::string& path, const std::string& section) {
-  const std::string begin = "<!-- bench/text_metrics:begin -->";
-  const std::string end = "<!-- bench/text_metrics:end -->";
-  std::string text;
-  if (std::ifstream in(path); in) {
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  } else {
-    text =
-        "# Benchmarks\n\nEach section is written by the benchmark program it names; ratios are "
-        "against a baseline measured in the same run on the same machine.\n";
-  }
-  const std::string block = begin + "\n" + section + end;
-  const auto b = text.find(begin);
-  const auto e = text.find(end);
-  if (b != std::string::npos && e != std::string::npos && e > b) {
-    text.replace(b, e + end.size() - b, block);
-  } else {
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    text += "\n" + block + "\n";
-  }
-  std::ofstream(path) << text;
 }
 
 struct Row {
@@ -254,9 +222,11 @@ int run(Options options) {
       "times are inflated for both sides). {}. Command: "
       "`build/bench/text_metrics/bench_text_metrics`.\n",
       options.n, python.at("nltk").get<std::string>(), options.nltk_n, worst_diff, options.repeats,
-      table, cpu_name(), std::thread::hardware_concurrency(), load_average(), today());
+      table, cpu_name(), std::thread::hardware_concurrency(), load_average(),
+      reasonrec::bench::today_utc());
   std::cout << section;
-  if (options.write_md) record(options.benchmarks_md, section);
+  if (options.write_md)
+    reasonrec::bench::record_section(options.benchmarks_md, "text_metrics", section);
   return 0;
 }
 
