@@ -23,7 +23,7 @@ test-release: build
 
 # Everything that does not need libtorch, under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-sanitize:
-	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREASONREC_SANITIZE=ON -DREASONREC_BENCH=OFF
+	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREASONREC_SANITIZE=ON -DREASONREC_BENCH=OFF -DREASONREC_TORCH=OFF
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 

@@ -9,6 +9,8 @@ packages=(
   libsimdjson-dev nlohmann-json3-dev libzstd-dev zlib1g-dev libcurl4-openssl-dev libssl-dev
   libsqlite3-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libstemmer-dev libpcre2-dev wordnet-base
+  # engine: libtorch needs OpenBLAS (netlib BLAS is 40x slower)
+  libtorch-dev libopenblas-dev libsentencepiece-dev libicu-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev zstd gzip pigz bc
   python3 python3-pandas python3-nltk python3-sklearn python3-scipy
