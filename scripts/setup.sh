@@ -13,7 +13,8 @@ packages=(
   libtorch-dev libopenblas-dev libsentencepiece-dev libicu-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev zstd gzip pigz bc
-  python3 python3-pandas python3-nltk python3-sklearn python3-scipy
+  python3 python3-pandas python3-nltk python3-sklearn python3-scipy python3-torch
+  python3-jinja2
 )
 
 as_root() {
