@@ -30,6 +30,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages present"
+  "$(dirname "$0")/setup_node.sh"  # reference tokenizers for tests/tokenizer (npm)
   exit 0
 fi
 
@@ -37,3 +38,4 @@ echo "setup: installing ${missing[*]}"
 as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "setup: done"
+"$(dirname "$0")/setup_node.sh"  # reference tokenizers for tests/tokenizer (npm)
