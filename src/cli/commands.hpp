@@ -17,5 +17,11 @@ void add_baseline_command(CLI::App& app);
 void add_prompt_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+// `convert llama2c` (torch-free).
+void add_convert_command(CLI::App& app);
+// `generate` with the in-process engine; only built with REASONREC_TORCH.
+void add_generate_command(CLI::App& app);
+// `serve`: OpenAI-compatible server over the engine; only built with REASONREC_TORCH.
+void add_serve_command(CLI::App& app);
 
 }  // namespace reasonrec::cli

@@ -26,6 +26,11 @@ int run(int argc, char** argv) {
   reasonrec::cli::add_prompt_command(app);
   reasonrec::cli::add_score_command(app);
   reasonrec::cli::add_predict_command(app);
+  reasonrec::cli::add_convert_command(app);
+#ifdef REASONREC_HAVE_TORCH
+  reasonrec::cli::add_generate_command(app);
+  reasonrec::cli::add_serve_command(app);
+#endif
 
   try {
     app.parse(argc, argv);

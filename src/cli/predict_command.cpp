@@ -14,6 +14,9 @@
 #include "llm/openai_client.hpp"
 #include "llm/predict.hpp"
 #include "util/error.hpp"
+#ifdef REASONREC_HAVE_TORCH
+#include "engine/local_model.hpp"
+#endif
 
 namespace reasonrec::cli {
 
@@ -65,6 +68,12 @@ ProgressMode parse_progress(const std::string& name) {
   throw UsageError("--progress must be auto, terminal, lines or silent");
 }
 
+// `--model DIR` naming a model directory (config.json inside) runs the in-process engine.
+bool is_local_model(const std::string& model) {
+  return !model.empty() &&
+         std::filesystem::is_regular_file(std::filesystem::path(model) / "config.json");
+}
+
 llm::BackendConfig backend_config(const PredictArgs& a) {
   llm::BackendConfig c;
   if (!a.config.empty()) c = llm::load_backend_config(a.config);
@@ -84,7 +93,9 @@ llm::BackendConfig backend_config(const PredictArgs& a) {
   if (a.tpm >= 0) o.tokens_per_minute = a.tpm;
   if (a.max_attempts > 0) o.max_attempts = a.max_attempts;
   if (a.stream_opt->count() > 0) o.stream = a.stream;
-  if (o.base_urls.empty()) throw UsageError("predict needs --base-url (or base_url in --config)");
+  if (o.base_urls.empty() && !is_local_model(c.model)) {
+    throw UsageError("predict needs --base-url (or base_url in --config), or --model DIR");
+  }
   if (c.model.empty()) throw UsageError("predict needs --model (or model in --config)");
   return c;
 }
@@ -124,7 +135,8 @@ void run_predict_command(const PredictArgs& a) {
   if (a.max_tokens < 1) throw UsageError("--max-tokens must be at least 1");
   if (a.top_logprobs < 0 || a.top_logprobs > 20) throw UsageError("--top-logprobs must be 0..20");
 
-  config.client.api_key = llm::resolve_api_key(config);
+  const bool local = is_local_model(config.model);
+  if (!local) config.client.api_key = llm::resolve_api_key(config);
   config.client.seed = a.seed;
   if (a.verbose)
     config.client.on_notice = [](const std::string& line) { std::cerr << line << "\n"; };
@@ -134,13 +146,27 @@ void run_predict_command(const PredictArgs& a) {
                        : (std::filesystem::path(a.out).parent_path() / "llm-cache.sqlite").string();
   const auto examples = data::read_examples(a.examples);
   llm::ResponseCache cache(cache_path);
-  llm::OpenAIClient client(config.client);
-  llm::CachedBackend backend(client, cache);
+  std::unique_ptr<llm::Backend> inner;
+  llm::OpenAIClient* client = nullptr;
+  if (local) {
+#ifdef REASONREC_HAVE_TORCH
+    inner = engine::make_local_backend(config.model);
+#else
+    throw UsageError("--model " + config.model +
+                     " is a model directory, but this build has no in-process engine "
+                     "(REASONREC_TORCH=OFF)");
+#endif
+  } else {
+    auto http = std::make_unique<llm::OpenAIClient>(config.client);
+    client = http.get();
+    inner = std::move(http);
+  }
+  llm::CachedBackend backend(*inner, cache);
   const auto outcome = llm::run_predict(examples, options, backend);
   write_atomically(a.out, outcome.predictions);
 
   const auto& cs = backend.stats();
-  const auto stats = client.stats();
+  const llm::ClientStats stats = client ? client->stats() : llm::ClientStats{};
   std::cerr << fmt::format(
       "predict {}: {} examples x {} samples = {} predictions; {} from the cache, {} sent; {} "
       "failed, {} unparsed, {} with rating probabilities; wrote {}\n",

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -12,6 +13,12 @@
 #include "util/error.hpp"
 #include "util/progress.hpp"
 
+#ifdef REASONREC_HAVE_TORCH
+#include "engine/bertscore_embedder.hpp"
+#include "engine/text_encoder.hpp"
+#include "eval/bertscore.hpp"
+#endif
+
 namespace reasonrec::cli {
 
 namespace {
@@ -24,7 +31,43 @@ struct ScoreTextArgs {
   bool json = false;
   int digits = 4;
   unsigned threads = 1;
+  // BERTScore (needs the torch engine)
+  std::string encoder;
+  int layer = -1;
+  bool idf = false;
+  std::string baseline;
 };
+
+#ifdef REASONREC_HAVE_TORCH
+// Scores BERTScore for one --metrics entry and appends its column to `result`.
+void add_bertscore(const eval::MetricSpec& spec, const ScoreTextArgs& args,
+                   const engine::TextEncoder& encoder, const std::vector<eval::TextPair>& pairs,
+                   eval::TextScoringResult& result) {
+  int layer = static_cast<int>(spec.options.get_int("layer", args.layer));
+  const std::string baseline = spec.options.get_string("baseline", args.baseline);
+  eval::BertScoreOptions options;
+  options.idf = spec.options.get_bool("idf", args.idf);
+  spec.options.require_all_used("bertscore");
+  if (layer < 0) {
+    const auto known = engine::bertscore_default_layer(encoder.model_name());
+    if (!known) {
+      throw UsageError("bertscore: give --layer N for " + encoder.model_name() +
+                       " (bert_score's default layers are known only for its named models, "
+                       "e.g. roberta-large: 17)");
+    }
+    layer = *known;
+  }
+  if (!baseline.empty()) {
+    options.baseline = eval::read_bertscore_baseline(baseline, layer);
+    options.baseline_name = std::filesystem::path(baseline).filename().string();
+  }
+  const engine::EncoderTokenEmbedder embedder(encoder, layer);
+  const eval::BertScorer scorer(embedder, options);
+  Progress progress(ProgressOptions{"bertscore", pairs.size(), "pairs"});
+  eval::append_bertscore(result, spec.label, scorer, pairs, &progress);
+  progress.finish();
+}
+#endif
 
 std::string metrics_help() {
   std::string help =
@@ -33,12 +76,24 @@ std::string metrics_help() {
   for (const auto& entry : eval::text_metric_registry()) {
     help += "\n  " + std::string(entry.name) + ": " + std::string(entry.description);
   }
+  help +=
+      "\n  bertscore: BERTScore F1 as bert_score 0.3.13 (needs --encoder; options layer=N, "
+      "idf=yes, baseline=FILE)";
   return help;
 }
 
 void run_score_text(const ScoreTextArgs& args) {
   std::vector<eval::LabeledMetric> metrics;
+  std::vector<eval::MetricSpec> bertscores;  // scored apart: idf needs every reference
   for (eval::MetricSpec& spec : eval::parse_metric_specs(args.metrics)) {
+    if (spec.name == "bertscore") {
+#ifndef REASONREC_HAVE_TORCH
+      throw UsageError("bertscore needs the torch engine, which this build leaves out");
+#endif
+      if (args.encoder.empty()) throw UsageError("bertscore needs --encoder DIR");
+      bertscores.push_back(std::move(spec));
+      continue;
+    }
     metrics.push_back({spec.label, eval::make_text_metric(spec.name, spec.options)});
   }
   eval::TextPairSource source = args.source;
@@ -62,6 +117,14 @@ void run_score_text(const ScoreTextArgs& args) {
     result = eval::score_text_pairs(metrics, pairs, args.threads, &progress);
     progress.finish();
   }
+#ifdef REASONREC_HAVE_TORCH
+  if (!bertscores.empty()) {
+    const engine::TextEncoder encoder = engine::TextEncoder::open(args.encoder);
+    for (const eval::MetricSpec& spec : bertscores) {
+      add_bertscore(spec, args, encoder, pairs, result);
+    }
+  }
+#endif
   if (pairs_out.is_open()) {
     eval::write_pair_scores_jsonl(pairs_out, pairs, result);
     pairs_out.close();
@@ -114,6 +177,18 @@ void add_score_command(CLI::App& app) {
   text->add_option("--threads", args->threads, "Worker threads for sentence scores")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1024u));
+  text->add_option("--encoder", args->encoder,
+                   "BERTScore: a BERT / RoBERTa model directory (config.json, safetensors, "
+                   "tokenizer.json)")
+      ->check(CLI::ExistingDirectory);
+  text->add_option("--layer", args->layer,
+                   "BERTScore: hidden layer (0 = embeddings; default: bert_score's layer for "
+                   "known model names, e.g. roberta-large 17)")
+      ->check(CLI::Range(0, 1000));
+  text->add_flag("--idf", args->idf, "BERTScore: idf weights from the references");
+  text->add_option("--baseline", args->baseline,
+                   "BERTScore: rescale with this baseline file (bert_score's LAYER,P,R,F CSV)")
+      ->check(CLI::ExistingFile);
   text->callback([args] { run_score_text(*args); });
 }
 

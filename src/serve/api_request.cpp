@@ -225,6 +225,7 @@ ApiRequest parse_request(Route route, std::string_view body_text, const RequestL
     r.include_usage = boolean(*options, "include_usage");
   }
   r.guided_regex = string_field(body, "guided_regex");
+  r.ignore_eos = boolean(body, "ignore_eos");
   r.constraint = string_field(body, "constraint");
   if (!r.guided_regex.empty() && !r.constraint.empty()) {
     throw invalid_request("give 'guided_regex' or 'constraint', not both", "constraint");

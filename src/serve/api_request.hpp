@@ -36,6 +36,7 @@ struct ApiRequest {
   bool include_usage = false;  // stream_options.include_usage
   std::string guided_regex;
   std::string constraint;
+  bool ignore_eos = false;  // vLLM extension: keep generating past end-of-sequence
 };
 
 struct RequestLimits {

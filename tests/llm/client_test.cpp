@@ -144,13 +144,26 @@ TEST_P(EveryFault, IsRetriedToTheFaultFreeResult) {
   ClientStats stats;
   const auto out = run(options, requests, &stats);
   EXPECT_EQ(test::compare_completions(expected, out), "");
-  for (const auto& c : out) EXPECT_EQ(c.attempts, 3);
+  // A reset or hang-up on a reused keep-alive connection may be resent by libcurl itself
+  // (a stale connection is indistinguishable from a dead one), so the server can see a send
+  // that the client never counted as an attempt. The server's count is exact either way.
+  const bool connection_fault = fault.kind == FaultKind::Reset || fault.kind == FaultKind::HangUp;
+  std::uint64_t retries = 0;
+  for (const auto& c : out) {
+    if (connection_fault) {
+      EXPECT_GE(c.attempts, 2);
+      EXPECT_LE(c.attempts, 3);
+    } else {
+      EXPECT_EQ(c.attempts, 3);
+    }
+    retries += static_cast<std::uint64_t>(c.attempts - 1);
+  }
   std::map<std::uint64_t, int> sends;
   for (const auto& r : server.requests()) ++sends[r.body_hash];
   EXPECT_EQ(sends.size(), 16u);
   for (const auto& [hash, n] : sends) EXPECT_EQ(n, 3);
-  EXPECT_EQ(stats.retries, 32u);
-  EXPECT_EQ(notices.size(), 32u);
+  EXPECT_EQ(stats.retries, retries);
+  EXPECT_EQ(notices.size(), retries);
 }
 
 INSTANTIATE_TEST_SUITE_P(

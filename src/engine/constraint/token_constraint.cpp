@@ -113,6 +113,10 @@ std::string json_rating_regex() {
   return R"(\{ ?"reason": ?"([^"\\\n]|\\["\\/nt])*", ?"rating": ?[1-5] ?\})";
 }
 
+bool is_builtin_constraint(std::string_view name) {
+  return name == "reason-rating" || name == "rating" || name == "json-rating";
+}
+
 std::string builtin_constraint_regex(std::string_view name) {
   if (name == "reason-rating") return reason_then_rating_regex();
   if (name == "rating") return rating_only_regex();

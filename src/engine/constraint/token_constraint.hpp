@@ -89,5 +89,6 @@ std::string rating_only_regex();
 std::string json_rating_regex();
 // "reason-rating" | "rating" | "json-rating" → the regex; UsageError names the choices.
 std::string builtin_constraint_regex(std::string_view name);
+bool is_builtin_constraint(std::string_view name);
 
 }  // namespace reasonrec::engine

@@ -92,6 +92,13 @@ std::string PrecompiledCharsmap::normalize(std::string_view text) const {
   return out;
 }
 
+std::optional<PrecompiledCharsmap::Match> PrecompiledCharsmap::longest_match(
+    std::string_view text) const {
+  const auto matches = prefix_matches(text);
+  if (matches.empty()) return std::nullopt;
+  return matches.back();
+}
+
 std::string PrecompiledCharsmap::normalize_longest_prefix(std::string_view text) const {
   std::string out;
   out.reserve(text.size());

@@ -21,11 +21,14 @@ class PrecompiledCharsmap {
   // SentencePiece's rule: longest matching prefix at each position, else one character.
   std::string normalize_longest_prefix(std::string_view text) const;
 
- private:
   struct Match {
-    std::size_t length;
-    std::string_view replacement;
+    std::size_t length;            // bytes of the input matched
+    std::string_view replacement;  // may be empty (a deletion)
   };
+  // The longest rule matching a prefix of `text`, as SentencePiece's normalizer picks it.
+  std::optional<Match> longest_match(std::string_view text) const;
+
+ private:
   std::vector<Match> prefix_matches(std::string_view key) const;
   std::optional<std::string_view> transform(std::string_view chunk) const;
 

@@ -2,24 +2,27 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
+#include "engine/tokenizer/sentencepiece_encoder.hpp"
+#include "engine/tokenizer/sentencepiece_model.hpp"
 #include "engine/tokenizer/special_tokens.hpp"
 #include "engine/tokenizer/tokenizer.hpp"
 
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
-
 namespace reasonrec::engine {
 
-// A SentencePiece .model file run by libsentencepiece. With add_special_tokens, encode
-// prepends bos when the model has one (Llama), else appends eos (T5); tokenizer_config.json's
-// add_bos_token / add_eos_token override that.
+// A SentencePiece .model file, read and run without libsentencepiece (whose embedded
+// protobuf clashes with libtorch's), with the same ids and decoded text. With
+// add_special_tokens, encode prepends bos when the model has one (Llama), else appends eos
+// (T5); tokenizer_config.json's add_bos_token / add_eos_token override that.
 class SentencePieceTokenizer final : public Tokenizer {
  public:
   static std::unique_ptr<SentencePieceTokenizer> from_file(const std::filesystem::path& path,
                                                            const SpecialTokenConfig& special = {});
-  ~SentencePieceTokenizer() override;
+  // `source` names the model in errors.
+  static std::unique_ptr<SentencePieceTokenizer> from_bytes(std::string_view bytes,
+                                                            const std::string& source,
+                                                            const SpecialTokenConfig& special = {});
 
   std::vector<std::int32_t> encode(std::string_view text,
                                    bool add_special_tokens = true) const override;
@@ -35,10 +38,17 @@ class SentencePieceTokenizer final : public Tokenizer {
   std::optional<std::int32_t> pad_id() const override { return pad_; }
 
  private:
-  SentencePieceTokenizer();
+  SentencePieceTokenizer(SentencePieceModelProto model, const std::string& source);
+  SentencePieceTokenizer(const SentencePieceTokenizer&) = delete;
+  SentencePieceTokenizer& operator=(const SentencePieceTokenizer&) = delete;
   bool valid_id(std::int32_t id) const { return id >= 0 && id < vocab_size(); }
+  SentencePieceModelProto::PieceType type(std::int32_t id) const;
+  std::optional<std::int32_t> piece_id(const std::string& piece,
+                                       SentencePieceModelProto::PieceType type) const;
+  void decode_run(std::span<const std::int32_t> run, std::string& text) const;
 
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
+  SentencePieceModelProto model_;
+  SentencePieceEncoder encoder_;  // refers to model_
   std::optional<std::int32_t> bos_, eos_, pad_;
   bool add_bos_ = false, add_eos_ = false;
 };

@@ -1,0 +1,104 @@
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "engine/chat/chat_template.hpp"
+#include "engine/local_model.hpp"
+#include "serve/engine_completer.hpp"
+#include "serve/server.hpp"
+#include "util/error.hpp"
+
+namespace reasonrec::cli {
+
+namespace {
+
+struct ServeArgs {
+  std::string model;
+  std::string model_name;
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  std::string api_key_env;
+  std::string chat_template;
+  std::size_t max_body_mib = 4;
+  int threads = 8;
+  int max_batch = 32;
+  std::string constraint;
+};
+
+void run_serve(const ServeArgs& a) {
+  // First, before the model starts BLAS threads: they must not receive SIGINT/SIGTERM.
+  serve::TerminationSignals signals;
+  serve::ServerOptions options;
+  options.host = a.host;
+  options.port = a.port;
+  options.max_body_bytes = a.max_body_mib << 20;
+  options.threads = a.threads;
+  if (!a.api_key_env.empty()) {
+    const char* key = std::getenv(a.api_key_env.c_str());
+    if (!key || !*key) throw UsageError("--api-key-env: $" + a.api_key_env + " is not set");
+    options.api_key = key;
+  }
+  const engine::LocalModel model = engine::LocalModel::load(a.model);
+  std::optional<engine::ChatTemplate> chat;
+  try {
+    chat = engine::ChatTemplate::from_model_dir(
+        a.model, a.chat_template.empty() ? std::nullopt
+                                         : std::optional<std::filesystem::path>(a.chat_template));
+  } catch (const InputError& e) {
+    if (!a.chat_template.empty()) throw;
+    std::cerr << "serve: no chat template (" << e.what()
+              << "); /v1/chat/completions will answer 400\n";
+  }
+  const std::string name =
+      a.model_name.empty() ? std::filesystem::path(a.model).filename().string() : a.model_name;
+  serve::EngineCompleterOptions completer_options;
+  completer_options.max_batch_specs = static_cast<std::size_t>(a.max_batch);
+  completer_options.default_constraint = a.constraint;
+  serve::EngineCompleter completer(model, name, std::move(chat), completer_options);
+  serve::Server server(completer, options);
+  const int port = server.bind();
+  std::cerr << fmt::format("serve: model '{}' on http://{}:{}/v1 (Ctrl-C stops)\n", name, a.host,
+                           port);
+  const int signal = serve::run_until_signal(server, signals);
+  std::cerr << fmt::format("serve: {} received, stopped after in-flight requests\n",
+                           signal == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand("serve", "OpenAI-compatible HTTP server over a local model");
+  cmd->add_option("--model", a->model, "Model directory (Hugging Face layout)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--model-name", a->model_name,
+                  "Name clients use in \"model\" (default: the directory's name)");
+  cmd->add_option("--host", a->host, "Address to bind (loopback by default)")
+      ->capture_default_str();
+  cmd->add_option("--port", a->port, "Port (0: any free port, printed at start)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--api-key-env", a->api_key_env,
+                  "Environment variable holding a bearer token clients must send");
+  cmd->add_option("--chat-template", a->chat_template,
+                  "Jinja chat template file overriding the model's")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--max-body-mib", a->max_body_mib, "Largest request body accepted")
+      ->capture_default_str();
+  cmd->add_option("--threads", a->threads, "Connections served at once")->capture_default_str();
+  cmd->add_option("--max-batch", a->max_batch, "Prompts generated together")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--constraint", a->constraint,
+                  "Output constraint for requests that name none: reason-rating, rating, "
+                  "json-rating or a regex (docs/constraints.md)");
+  cmd->callback([a] { run_serve(*a); });
+}
+
+}  // namespace reasonrec::cli

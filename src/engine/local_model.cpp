@@ -1,0 +1,137 @@
+#include "engine/local_model.hpp"
+
+#include <algorithm>
+
+#include "engine/checkpoint/checkpoint_dir.hpp"
+#include "engine/generation/generator.hpp"
+#include "engine/model/llama.hpp"
+#include "util/error.hpp"
+
+namespace reasonrec::engine {
+namespace {
+
+void add_ids(const nlohmann::json* value, std::vector<std::int32_t>& ids) {
+  if (value == nullptr) return;
+  auto add = [&](const nlohmann::json& id) {
+    if (!id.is_number_integer()) return;
+    const auto v = id.get<std::int32_t>();
+    if (std::find(ids.begin(), ids.end(), v) == ids.end()) ids.push_back(v);
+  };
+  if (value->is_array()) {
+    for (const auto& id : *value) add(id);
+  } else {
+    add(*value);
+  }
+}
+
+const nlohmann::json* field(const nlohmann::json* object, const char* name) {
+  if (object == nullptr || !object->is_object()) return nullptr;
+  auto it = object->find(name);
+  return it == object->end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+struct LocalModel::Impl {
+  Impl(CheckpointDir checkpoint_dir, LlamaModel llama, std::unique_ptr<Tokenizer> tok,
+       GeneratorOptions options)
+      : checkpoint(std::move(checkpoint_dir)),
+        model(std::move(llama)),
+        tokenizer(std::move(tok)),
+        generator(model, *tokenizer, std::move(options)) {}
+
+  CheckpointDir checkpoint;
+  LlamaModel model;
+  std::unique_ptr<Tokenizer> tokenizer;
+  Generator generator;
+  std::vector<std::int32_t> eos;
+  std::int64_t context_limit = 0;
+};
+
+LocalModel LocalModel::load(const std::filesystem::path& dir, LocalModelOptions options) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw InputError(dir.string(), 0, "not a model directory");
+  }
+  CheckpointDir checkpoint = CheckpointDir::open(dir);
+  if (!is_llama_family(checkpoint.config())) {
+    const auto* type = field(&checkpoint.config(), "model_type");
+    throw InputError((dir / "config.json").string(), 0,
+                     "model_type " + (type ? type->dump() : std::string("(missing)")) +
+                         " is not supported by the local engine (llama, qwen2, mistral)");
+  }
+  LlamaModel model = LlamaModel::load(checkpoint);
+  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(dir);
+
+  GeneratorOptions generator;
+  generator.max_batch_rows = options.max_batch_rows;
+  const LlamaConfig& config = model.config();
+  generator.eos_ids = config.eos_token_ids;
+  add_ids(field(checkpoint.generation_config(), "eos_token_id"), generator.eos_ids);
+  if (auto tokenizer_eos = tokenizer->eos_id();
+      tokenizer_eos && std::find(generator.eos_ids.begin(), generator.eos_ids.end(),
+                                 *tokenizer_eos) == generator.eos_ids.end()) {
+    generator.eos_ids.push_back(*tokenizer_eos);
+  }
+  generator.context_limit = config.max_position_embeddings;
+  if (config.rope_scaling.kind == RopeScaling::Kind::Dynamic) {
+    generator.context_limit = static_cast<std::int64_t>(
+        static_cast<double>(generator.context_limit) * config.rope_scaling.factor);
+  }
+  if (config.sliding_window) {
+    generator.context_limit = std::min(generator.context_limit, *config.sliding_window);
+  }
+  const std::vector<std::int32_t> eos = generator.eos_ids;
+  const std::int64_t limit = generator.context_limit;
+  auto impl = std::make_unique<Impl>(std::move(checkpoint), std::move(model), std::move(tokenizer),
+                                     std::move(generator));
+  impl->eos = eos;
+  impl->context_limit = limit;
+  return LocalModel(std::move(impl));
+}
+
+LocalModel::LocalModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LocalModel::~LocalModel() = default;
+LocalModel::LocalModel(LocalModel&&) noexcept = default;
+LocalModel& LocalModel::operator=(LocalModel&&) noexcept = default;
+
+const std::filesystem::path& LocalModel::dir() const {
+  return impl_->checkpoint.dir();
+}
+const Tokenizer& LocalModel::tokenizer() const {
+  return *impl_->tokenizer;
+}
+std::string LocalModel::model_type() const {
+  return impl_->model.config().model_type;
+}
+const std::vector<std::int32_t>& LocalModel::eos_ids() const {
+  return impl_->eos;
+}
+std::int64_t LocalModel::context_limit() const {
+  return impl_->context_limit;
+}
+
+std::vector<std::vector<Generation>> LocalModel::generate(
+    std::span<const GenerationSpec> specs) const {
+  return impl_->generator.generate(specs);
+}
+
+std::vector<ContinuationScore> LocalModel::score(std::span<const ContinuationSpec> specs) const {
+  return impl_->generator.score(specs);
+}
+
+std::vector<std::vector<float>> LocalModel::next_token_logprobs(
+    std::span<const std::vector<std::int32_t>> prompts) const {
+  return impl_->generator.next_token_logprobs(prompts);
+}
+
+std::vector<std::vector<float>> LocalModel::logits(std::span<const std::int32_t> ids) const {
+  return impl_->generator.logits(ids);
+}
+
+void write_random_llama(const std::filesystem::path& dir, const nlohmann::json& config,
+                        std::uint64_t seed, double weight_std) {
+  LlamaModel::random(LlamaConfig::from_json(config, "<random model config>"), seed, weight_std)
+      .save(dir);
+}
+
+}  // namespace reasonrec::engine

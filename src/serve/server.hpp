@@ -1,0 +1,65 @@
+#pragma once
+
+#include <atomic>
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "serve/api_request.hpp"
+#include "serve/completer.hpp"
+
+namespace reasonrec::serve {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // loopback unless the user asks for more
+  int port = 8000;                 // 0: any free port (see Server::port)
+  std::string api_key;             // non-empty: "Authorization: Bearer <key>" required
+  std::size_t max_body_bytes = 4u << 20;
+  int threads = 8;  // concurrent connections served
+  RequestLimits limits;
+};
+
+// OpenAI-compatible HTTP server over a Completer: /v1/models, /v1/completions,
+// /v1/chat/completions (streamed or not), /health. Errors use OpenAI's error shape.
+class Server {
+ public:
+  Server(Completer& completer, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds; throws Error when the address is taken. Returns the port (useful with port 0).
+  int bind();
+  int port() const { return port_; }
+  // Serves until stop(); in-flight requests finish first.
+  void run();
+  // Thread- and signal-thread-safe: stops accepting, cancels streams whose client is gone and
+  // lets the others finish.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+// SIGINT and SIGTERM, blocked from construction on in the constructing thread and every thread
+// it starts afterwards (create it first thing, before a model spawns BLAS threads), so that
+// they are received by wait() instead of killing the process mid-response.
+class TerminationSignals {
+ public:
+  TerminationSignals();
+  // Blocks until one arrives; returns its number.
+  int wait();
+
+ private:
+  sigset_t set_;
+};
+
+// Runs `server` until a termination signal, then stops it gracefully (in-flight requests
+// finish). Returns the signal number.
+int run_until_signal(Server& server, TerminationSignals& signals);
+
+}  // namespace reasonrec::serve
