@@ -21,21 +21,17 @@ namespace {
 
 using json = nlohmann::json;
 
+// Each test builds its own model in its own scratch directory: ctest runs the tests of this
+// binary as separate processes, in parallel.
 class ServeEndToEnd : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::filesystem::path(scratch_dir());
-    model_ = new std::filesystem::path(tiny_random_model(*dir_));
+  void SetUp() override {
+    dir_ = scratch_dir();
+    model_ = tiny_random_model(dir_);
   }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete dir_;
-  }
-  static std::filesystem::path* dir_;
-  static std::filesystem::path* model_;
+  std::filesystem::path dir_;
+  std::filesystem::path model_;
 };
-std::filesystem::path* ServeEndToEnd::dir_ = nullptr;
-std::filesystem::path* ServeEndToEnd::model_ = nullptr;
 
 std::vector<json> read_lines(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -47,21 +43,21 @@ std::vector<json> read_lines(const std::filesystem::path& file) {
 }
 
 TEST_F(ServeEndToEnd, PredictThroughServeAlwaysParsesWithTheConstraint) {
-  ServeProcess server(*model_, {"--constraint", "reason-rating"});
-  const auto examples = *dir_ / "examples.jsonl";
+  ServeProcess server(model_, {"--constraint", "reason-rating"});
+  const auto examples = dir_ / "examples.jsonl";
   {
     std::ofstream out(examples, std::ios::binary);
     data::write_examples(out, synthetic_examples(8));
   }
   for (const char* stream : {"--no-stream", "--stream"}) {
-    const auto out = *dir_ / (std::string("predictions") + stream + ".jsonl");
+    const auto out = dir_ / (std::string("predictions") + stream + ".jsonl");
     const auto r = run_reasonrec({"predict",
                                   "--examples",
                                   examples.string(),
                                   "--out",
                                   out.string(),
                                   "--cache",
-                                  (*dir_ / (std::string(stream) + ".sqlite")).string(),
+                                  (dir_ / (std::string(stream) + ".sqlite")).string(),
                                   "--base-url",
                                   server.base_url(),
                                   "--model",
@@ -90,8 +86,8 @@ TEST_F(ServeEndToEnd, PredictThroughServeAlwaysParsesWithTheConstraint) {
     }
   }
   // Streaming changes nothing: same seeds, same text.
-  const auto plain = read_lines(*dir_ / "predictions--no-stream.jsonl");
-  const auto streamed = read_lines(*dir_ / "predictions--stream.jsonl");
+  const auto plain = read_lines(dir_ / "predictions--no-stream.jsonl");
+  const auto streamed = read_lines(dir_ / "predictions--stream.jsonl");
   for (std::size_t i = 0; i < plain.size(); ++i) {
     EXPECT_EQ(plain[i].at("raw"), streamed[i].at("raw"));
   }
@@ -99,7 +95,7 @@ TEST_F(ServeEndToEnd, PredictThroughServeAlwaysParsesWithTheConstraint) {
 }
 
 TEST_F(ServeEndToEnd, MalformedRequestsGetOpenAiErrorsAndServingGoesOn) {
-  ServeProcess server(*model_, {"--max-body-mib", "1"});
+  ServeProcess server(model_, {"--max-body-mib", "1"});
   httplib::Client client("127.0.0.1", server.port());
   auto expect_error = [&](const std::string& path, const std::string& body, int status,
                           const std::string& param) {
@@ -142,7 +138,7 @@ TEST_F(ServeEndToEnd, MalformedRequestsGetOpenAiErrorsAndServingGoesOn) {
 }
 
 TEST_F(ServeEndToEnd, BearerTokenIsRequiredWhenConfigured) {
-  ServeProcess server(*model_, {"--api-key-env", "SERVE_TEST_KEY"}, {"SERVE_TEST_KEY=s3cret"});
+  ServeProcess server(model_, {"--api-key-env", "SERVE_TEST_KEY"}, {"SERVE_TEST_KEY=s3cret"});
   httplib::Client client("127.0.0.1", server.port());
   const std::string body = R"({"model":"tiny","prompt":"Once","max_tokens":2})";
   const auto denied = client.Post("/v1/completions", body, "application/json");
@@ -156,7 +152,7 @@ TEST_F(ServeEndToEnd, BearerTokenIsRequiredWhenConfigured) {
 }
 
 TEST_F(ServeEndToEnd, SigtermFinishesTheRequestInFlight) {
-  ServeProcess server(*model_);
+  ServeProcess server(model_);
   std::optional<httplib::Result> result;
   std::thread request([&] {
     httplib::Client client("127.0.0.1", server.port());

@@ -72,7 +72,7 @@ std::filesystem::path tiny_random_model(const std::filesystem::path& dir) {
 
 ServeProcess::ServeProcess(const std::filesystem::path& model, std::vector<std::string> extra_args,
                            std::vector<std::string> environment)
-    : port_(free_port()), log_(scratch_dir() / "serve.log") {
+    : port_(free_port()), log_(model.parent_path() / ("serve-" + std::to_string(port_) + ".log")) {
   std::vector<std::string> args = {reasonrec_bin(), "serve", "--model", model.string(),
                                    "--model-name",  "tiny",  "--port",  std::to_string(port_)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
