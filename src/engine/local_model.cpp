@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "engine/checkpoint/checkpoint_dir.hpp"
-#include "engine/generation/generator.hpp"
-#include "engine/model/llama.hpp"
+#include "engine/local_model_impl.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::engine {
@@ -31,22 +30,6 @@ const nlohmann::json* field(const nlohmann::json* object, const char* name) {
 }
 
 }  // namespace
-
-struct LocalModel::Impl {
-  Impl(CheckpointDir checkpoint_dir, LlamaModel llama, std::unique_ptr<Tokenizer> tok,
-       GeneratorOptions options)
-      : checkpoint(std::move(checkpoint_dir)),
-        model(std::move(llama)),
-        tokenizer(std::move(tok)),
-        generator(model, *tokenizer, std::move(options)) {}
-
-  CheckpointDir checkpoint;
-  LlamaModel model;
-  std::unique_ptr<Tokenizer> tokenizer;
-  Generator generator;
-  std::vector<std::int32_t> eos;
-  std::int64_t context_limit = 0;
-};
 
 LocalModel LocalModel::load(const std::filesystem::path& dir, LocalModelOptions options) {
   if (!std::filesystem::is_directory(dir)) {

@@ -50,8 +50,12 @@ class LocalModel {
   // Logits at every position of one sequence, [position][vocab].
   std::vector<std::vector<float>> logits(std::span<const std::int32_t> ids) const;
 
- private:
+  // The engine's own view of the model (engine/local_model_impl.hpp, torch): for the other
+  // torch parts of the engine, such as the serving scheduler.
   struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
   explicit LocalModel(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
