@@ -5,9 +5,9 @@
 #include <numeric>
 #include <optional>
 
+#include "engine/generation/decode_step.hpp"
 #include "engine/generation/sampler.hpp"
 #include "util/error.hpp"
-#include "util/random.hpp"
 
 namespace reasonrec::engine {
 namespace {
@@ -49,32 +49,6 @@ std::vector<float> row_of(const torch::Tensor& matrix, std::int64_t row) {
   return std::vector<float>(p, p + r.numel());
 }
 
-// Per-sample decoding state.
-struct Row {
-  std::size_t spec = 0;
-  int sample = 0;
-  Rng rng{0};
-  std::int64_t next_position = 0;
-  Generation result;
-  int constraint_state = 0;
-  bool done = false;
-};
-
-// The logits with every token the constraint forbids here set to -infinity. Empty when the
-// constraint allows nothing (the budget cannot be met).
-std::vector<float> constrained(std::span<const float> values, const TokenConstraint& constraint,
-                               int state, int tokens_left) {
-  const auto allowed = constraint.allowed(state, tokens_left);
-  if (allowed.empty()) return {};
-  std::vector<float> masked(values.size(), -std::numeric_limits<float>::infinity());
-  for (std::int32_t t : allowed) {
-    if (t >= 0 && static_cast<std::size_t>(t) < values.size()) {
-      masked[static_cast<std::size_t>(t)] = values[static_cast<std::size_t>(t)];
-    }
-  }
-  return masked;
-}
-
 }  // namespace
 
 Generator::Generator(const LlamaModel& model, const Tokenizer& tokenizer, GeneratorOptions options)
@@ -83,19 +57,7 @@ Generator::Generator(const LlamaModel& model, const Tokenizer& tokenizer, Genera
 }
 
 void Generator::check_prompt(const std::vector<std::int32_t>& prompt) const {
-  if (prompt.empty()) throw Error("empty prompt: nothing to condition on");
-  const std::int64_t vocab = model_.config().vocab_size;
-  for (std::int32_t id : prompt) {
-    if (id < 0 || id >= vocab) {
-      throw Error("prompt token id " + std::to_string(id) + " is outside the vocabulary (" +
-                  std::to_string(vocab) + ")");
-    }
-  }
-  if (options_.context_limit > 0 &&
-      static_cast<std::int64_t>(prompt.size()) > options_.context_limit) {
-    throw Error("prompt of " + std::to_string(prompt.size()) + " tokens exceeds the context of " +
-                std::to_string(options_.context_limit));
-  }
+  engine::check_prompt(prompt, model_.config().vocab_size, options_.context_limit);
 }
 
 std::vector<std::vector<Generation>> Generator::generate(
@@ -143,19 +105,15 @@ void Generator::generate_chunk(std::span<const GenerationSpec> specs,
 
   // One row per sample; samples of a prompt share its prefill.
   std::vector<std::int64_t> source_rows;
-  std::vector<Row> rows;
+  std::vector<SampleDecoder> rows;
+  std::vector<std::size_t> row_spec;
   for (std::size_t b = 0; b < chunk.size(); ++b) {
     const GenerationSpec& spec = specs[chunk[b]];
     out[chunk[b]].resize(static_cast<std::size_t>(spec.n));
     for (int s = 0; s < spec.n; ++s) {
       source_rows.push_back(static_cast<std::int64_t>(b));
-      Row row;
-      row.spec = chunk[b];
-      row.sample = s;
-      row.rng = Rng(spec.seed + static_cast<std::uint64_t>(s));
-      row.next_position = static_cast<std::int64_t>(spec.prompt.size());
-      if (spec.constraint) row.constraint_state = spec.constraint->start();
-      rows.push_back(std::move(row));
+      rows.emplace_back(spec, s);
+      row_spec.push_back(chunk[b]);
     }
   }
   bool identity = source_rows.size() == chunk.size();
@@ -164,98 +122,43 @@ void Generator::generate_chunk(std::span<const GenerationSpec> specs,
     logits = logits.index_select(0, torch::tensor(source_rows, torch::kInt64));
   }
 
+  const DecodeRules rules{&tokenizer_, options_.eos_ids, options_.context_limit};
   while (true) {
     const torch::Tensor step_logits = logits.contiguous();
+    const auto vocab = static_cast<std::size_t>(step_logits.size(1));
     std::vector<std::int64_t> keep;
-    std::vector<std::int64_t> next_tokens;
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      Row& row = rows[r];
-      const GenerationSpec& spec = specs[row.spec];
-      const float* data =
-          step_logits.data_ptr<float>() + static_cast<std::int64_t>(r) * step_logits.size(1);
-      const std::span<const float> values(data, static_cast<std::size_t>(step_logits.size(1)));
-      Generation& g = row.result;
-      std::int32_t token = 0;
-      if (spec.constraint) {
-        const std::vector<float> masked =
-            constrained(values, *spec.constraint, row.constraint_state,
-                        spec.max_new_tokens - static_cast<int>(g.tokens.size()));
-        if (masked.empty()) {
-          g.finish_reason = "length";
-          row.done = true;
-          continue;
-        }
-        token = sample_token(masked, spec.sampling, row.rng);
-        row.constraint_state = spec.constraint->advance(row.constraint_state, token);
-      } else {
-        token = sample_token(values, spec.sampling, row.rng);
+      const float* data = step_logits.data_ptr<float>() + r * vocab;
+      if (rows[r].step(std::span<const float>(data, vocab), rules)) {
+        keep.push_back(static_cast<std::int64_t>(r));
       }
-      const bool is_eos =
-          !spec.ignore_eos && std::find(options_.eos_ids.begin(), options_.eos_ids.end(), token) !=
-                                  options_.eos_ids.end();
-      const bool is_stop = std::find(spec.stop_token_ids.begin(), spec.stop_token_ids.end(),
-                                     token) != spec.stop_token_ids.end();
-      if (is_eos || is_stop) {
-        g.finish_reason = "stop";
-        g.stop_token = token;
-        row.done = true;
-        continue;
-      }
-      g.tokens.push_back(token);
-      if (spec.top_logprobs >= 0) {
-        const std::vector<float> lp = log_softmax(values);
-        g.logprobs.push_back(
-            {token, lp[static_cast<std::size_t>(token)], top_entries(lp, spec.top_logprobs)});
-      }
-      const std::size_t before = g.text.size();
-      if (!tokenizer_.is_special(token)) g.text += tokenizer_.token_bytes(token);
-      for (const std::string& stop : spec.stop) {
-        if (stop.empty()) continue;
-        const std::size_t from = before >= stop.size() ? before - stop.size() + 1 : 0;
-        const std::size_t at = g.text.find(stop, from);
-        if (at != std::string::npos) {
-          g.text.resize(at);
-          g.finish_reason = "stop";
-          row.done = true;
-          break;
-        }
-      }
-      if (!row.done && spec.constraint && spec.constraint->complete(row.constraint_state)) {
-        g.finish_reason = "stop";
-        row.done = true;
-      }
-      if (row.done) continue;
-      ++row.next_position;
-      if (static_cast<int>(g.tokens.size()) >= spec.max_new_tokens ||
-          (options_.context_limit > 0 && row.next_position > options_.context_limit)) {
-        g.finish_reason = "length";
-        row.done = true;
-        continue;
-      }
-      keep.push_back(static_cast<std::int64_t>(r));
-      next_tokens.push_back(token);
     }
     if (keep.size() != rows.size()) {
-      std::vector<Row> remaining;
-      for (Row& row : rows) {
-        if (row.done) {
-          out[row.spec][static_cast<std::size_t>(row.sample)] = std::move(row.result);
+      std::vector<SampleDecoder> remaining;
+      std::vector<std::size_t> remaining_spec;
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        if (rows[r].done()) {
+          out[row_spec[r]][static_cast<std::size_t>(rows[r].sample())] = rows[r].take_result();
         } else {
-          remaining.push_back(std::move(row));
+          remaining.push_back(std::move(rows[r]));
+          remaining_spec.push_back(row_spec[r]);
         }
       }
       rows = std::move(remaining);
+      row_spec = std::move(remaining_spec);
       if (rows.empty()) break;
       cache = cache.select(keep);
     }
     const auto A = static_cast<std::int64_t>(rows.size());
-    torch::Tensor tokens = torch::tensor(next_tokens, torch::kInt64).view({A, 1});
-    torch::Tensor positions = torch::empty({A, 1}, torch::kInt64);
-    for (std::int64_t r = 0; r < A; ++r) {
-      positions[r][0] = rows[static_cast<std::size_t>(r)].next_position - 1;
+    std::vector<std::int64_t> next_tokens, next_positions;
+    for (const SampleDecoder& row : rows) {
+      next_tokens.push_back(row.next_token());
+      next_positions.push_back(row.next_position());
     }
     const torch::Tensor step_hidden =
-        model_.forward(tokens, positions, torch::ones({A, 1}, torch::kBool), cache);
+        model_.forward(torch::tensor(next_tokens, torch::kInt64).view({A, 1}),
+                       torch::tensor(next_positions, torch::kInt64).view({A, 1}),
+                       torch::ones({A, 1}, torch::kBool), cache);
     logits = model_.logits(step_hidden.select(1, 0));
   }
 }

@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -162,6 +163,96 @@ KvCache KvCache::select(const std::vector<std::int64_t>& rows) const {
   for (const auto& v : values_) out.values_.push_back(v.index_select(0, index));
   out.valid_ = valid_.index_select(0, index);
   return out;
+}
+
+KvCache KvCache::concat(const std::vector<KvCache>& parts, std::int64_t headroom) {
+  if (parts.empty()) throw Error("no KV caches to join");
+  std::int64_t length = 0, rows = 0;
+  for (const KvCache& part : parts) {
+    if (part.keys_.size() != parts.front().keys_.size()) {
+      throw Error("KV caches of different models cannot be joined");
+    }
+    length = std::max(length, part.length_);
+    rows += part.batch();
+  }
+  const std::int64_t capacity =
+      std::max<std::int64_t>(length + std::max<std::int64_t>(headroom, 0), 1);
+  // A tensor of the joined cache from the same tensor of every part: each part's first
+  // length_ columns (along `dim`) end at column `length` of its rows.
+  auto join = [&](const torch::Tensor& like, std::int64_t dim, auto&& tensor_of) {
+    auto sizes = like.sizes().vec();
+    sizes[0] = rows;
+    sizes[static_cast<std::size_t>(dim)] = capacity;
+    torch::Tensor into = torch::zeros(sizes, like.options());
+    std::int64_t row = 0;
+    for (const KvCache& part : parts) {
+      into.narrow(0, row, part.batch())
+          .narrow(dim, length - part.length_, part.length_)
+          .copy_(tensor_of(part).narrow(dim, 0, part.length_));
+      row += part.batch();
+    }
+    return into;
+  };
+  KvCache out;
+  out.length_ = length;
+  for (std::size_t l = 0; l < parts.front().keys_.size(); ++l) {
+    out.keys_.push_back(
+        join(parts.front().keys_[l], 2,
+             [&](const KvCache& part) -> const torch::Tensor& { return part.keys_[l]; }));
+    out.values_.push_back(
+        join(parts.front().values_[l], 2,
+             [&](const KvCache& part) -> const torch::Tensor& { return part.values_[l]; }));
+  }
+  out.valid_ = join(parts.front().valid_, 1,
+                    [](const KvCache& part) -> const torch::Tensor& { return part.valid_; });
+  return out;
+}
+
+KvCache KvCache::without_unused_columns(std::int64_t headroom) const {
+  const torch::Tensor used = valid_.narrow(1, 0, length_).any(0);
+  const torch::Tensor kept = used.nonzero().view({-1});
+  const std::int64_t count = kept.size(0);
+  if (count == length_) return *this;
+  const std::int64_t capacity =
+      std::max<std::int64_t>(count + std::max<std::int64_t>(headroom, 0), 1);
+  KvCache out;
+  out.length_ = count;
+  auto gather = [&](const torch::Tensor& from, std::int64_t dim) {
+    auto sizes = from.sizes().vec();
+    sizes[static_cast<std::size_t>(dim)] = capacity;
+    torch::Tensor into = torch::zeros(sizes, from.options());
+    into.narrow(dim, 0, count).copy_(from.index_select(dim, kept));
+    return into;
+  };
+  for (const auto& k : keys_) out.keys_.push_back(gather(k, 2));
+  for (const auto& v : values_) out.values_.push_back(gather(v, 2));
+  out.valid_ = gather(valid_, 1);
+  return out;
+}
+
+KvCache KvCache::prefix(std::int64_t columns, std::int64_t capacity) const {
+  columns = std::clamp<std::int64_t>(columns, 0, length_);
+  capacity = std::max<std::int64_t>({capacity, columns, 1});
+  KvCache out;
+  out.length_ = columns;
+  auto copy = [&](const torch::Tensor& from, std::int64_t dim) {
+    auto sizes = from.sizes().vec();
+    sizes[static_cast<std::size_t>(dim)] = capacity;
+    torch::Tensor into = torch::zeros(sizes, from.options());
+    into.narrow(dim, 0, columns).copy_(from.narrow(dim, 0, columns));
+    return into;
+  };
+  for (const auto& k : keys_) out.keys_.push_back(copy(k, 2));
+  for (const auto& v : values_) out.values_.push_back(copy(v, 2));
+  out.valid_ = copy(valid_, 1);
+  return out;
+}
+
+std::size_t KvCache::bytes() const {
+  std::size_t total = 0;
+  for (const auto& k : keys_) total += k.nbytes();
+  for (const auto& v : values_) total += v.nbytes();
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------

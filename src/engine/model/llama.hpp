@@ -31,6 +31,18 @@ class KvCache {
   // prefill this way, and finished sequences leave the batch.
   KvCache select(const std::vector<std::int64_t>& rows) const;
 
+  // The rows of every part in order, each right-aligned to the longest length with invalid
+  // columns on the left (rotary positions travel with the keys, so moving a row's columns
+  // changes nothing it computes); `headroom` free columns for what follows. Not empty.
+  static KvCache concat(const std::vector<KvCache>& parts, std::int64_t headroom);
+  // The same rows without the columns that are invalid in every row (left behind by rows
+  // that have left), and `headroom` free columns; *this when no column is unused.
+  KvCache without_unused_columns(std::int64_t headroom) const;
+  // A copy of the first `columns` columns, with room for `capacity` columns in all.
+  KvCache prefix(std::int64_t columns, std::int64_t capacity) const;
+  // Memory of the keys and values held (capacity included).
+  std::size_t bytes() const;
+
  private:
   friend class LlamaModel;
   KvCache() = default;
