@@ -26,9 +26,22 @@ struct ServeArgs {
   std::string chat_template;
   std::size_t max_body_mib = 4;
   int threads = 8;
-  int max_batch = 32;
+  int max_batch = 16;
+  std::size_t kv_cache_mib = 256;
+  std::size_t max_queue = 256;
+  bool no_prefix_cache = false;
   std::string constraint;
 };
+
+// One line at exit, so that a run's log shows what the prefix cache saved.
+std::string summary(const serve::Server& server, const serve::EngineCompleter& completer) {
+  const engine::ServingStats s = completer.stats();
+  return fmt::format(
+      "serve: {} completion requests served ({} prompts); {} of {} prompt tokens reused from "
+      "the prefix cache ({:.1f}%), {} tokens generated, {} prompts cancelled",
+      server.requests_answered(), s.requests, s.prompt_tokens_reused, s.prompt_tokens,
+      100.0 * s.reuse_fraction(), s.generated_tokens, s.cancelled);
+}
 
 void run_serve(const ServeArgs& a) {
   // First, before the model starts BLAS threads: they must not receive SIGINT/SIGTERM.
@@ -43,7 +56,9 @@ void run_serve(const ServeArgs& a) {
     if (!key || !*key) throw UsageError("--api-key-env: $" + a.api_key_env + " is not set");
     options.api_key = key;
   }
-  const engine::LocalModel model = engine::LocalModel::load(a.model);
+  engine::LocalModelOptions model_options;
+  model_options.max_batch_rows = a.max_batch;
+  const engine::LocalModel model = engine::LocalModel::load(a.model, model_options);
   std::optional<engine::ChatTemplate> chat;
   try {
     chat = engine::ChatTemplate::from_model_dir(
@@ -57,16 +72,23 @@ void run_serve(const ServeArgs& a) {
   const std::string name =
       a.model_name.empty() ? std::filesystem::path(a.model).filename().string() : a.model_name;
   serve::EngineCompleterOptions completer_options;
-  completer_options.max_batch_specs = static_cast<std::size_t>(a.max_batch);
   completer_options.default_constraint = a.constraint;
+  completer_options.serving.max_batch_rows = a.max_batch;
+  completer_options.serving.max_queued = a.max_queue;
+  completer_options.serving.kv_budget_bytes = a.kv_cache_mib << 20;
+  completer_options.serving.prefix_cache = !a.no_prefix_cache;
   serve::EngineCompleter completer(model, name, std::move(chat), completer_options);
   serve::Server server(completer, options);
   const int port = server.bind();
-  std::cerr << fmt::format("serve: model '{}' on http://{}:{}/v1 (Ctrl-C stops)\n", name, a.host,
-                           port);
+  std::cerr << fmt::format(
+      "serve: model '{}' on http://{}:{}/v1 (Ctrl-C stops){}\n", name, a.host, port,
+      completer.continuous() ? ""
+                             : "; this architecture is served by dynamic batching, without "
+                               "the prefix cache");
   const int signal = serve::run_until_signal(server, signals);
   std::cerr << fmt::format("serve: {} received, stopped after in-flight requests\n",
                            signal == SIGINT ? "SIGINT" : "SIGTERM");
+  std::cerr << summary(server, completer) << "\n";
 }
 
 }  // namespace
@@ -92,9 +114,20 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-body-mib", a->max_body_mib, "Largest request body accepted")
       ->capture_default_str();
   cmd->add_option("--threads", a->threads, "Connections served at once")->capture_default_str();
-  cmd->add_option("--max-batch", a->max_batch, "Prompts generated together")
+  cmd->add_option("--max-batch", a->max_batch, "Sequences decoded together (each sample counts)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--kv-cache-mib", a->kv_cache_mib,
+                  "Memory for keys and values: running sequences and cached prefixes, the least "
+                  "recently used prefixes evicted first")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-queue", a->max_queue,
+                  "Prompts waiting to join the running batch; further requests wait for room")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-prefix-cache", a->no_prefix_cache,
+                "Compute every prompt in full (same results; for comparison)");
   cmd->add_option("--constraint", a->constraint,
                   "Output constraint for requests that name none: reason-rating, rating, "
                   "json-rating or a regex (docs/constraints.md)");

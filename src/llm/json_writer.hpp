@@ -2,15 +2,11 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 namespace reasonrec::llm {
 
-// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped,
-// invalid UTF-8 replaced by U+FFFD (reviews carry it; a server rejects it). Request bodies are
-// written with this instead of building a JSON tree: prompts are kilobytes, and escaping them
-// byte by byte through a DOM was the client's largest cost per request.
-void append_json_string(std::string& out, std::string_view text);
+// Request bodies are written with these and util/json_string.hpp's append_json_string
+// rather than through a JSON tree (see there why).
 
 // Appends a number as JSON: integers as such, doubles in their shortest round-trip form.
 void append_json_number(std::string& out, double value);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "llm/json_writer.hpp"
+#include "util/json_string.hpp"
 
 namespace reasonrec::llm {
 
@@ -128,20 +129,20 @@ std::string request_body(const GenerationRequest& request, int sample, bool stre
   for (const auto& m : request.messages) size += m.content.size() + 32;
   b.reserve(size);
   b += "{\"model\":";
-  append_json_string(b, request.model);
+  append_json_string(b, request.model, InvalidUtf8::kReplace);
   if (request.api == Api::Chat) {
     b += ",\"messages\":[";
     for (std::size_t i = 0; i < request.messages.size(); ++i) {
       b += i == 0 ? "{\"role\":" : ",{\"role\":";
-      append_json_string(b, request.messages[i].role);
+      append_json_string(b, request.messages[i].role, InvalidUtf8::kReplace);
       b += ",\"content\":";
-      append_json_string(b, request.messages[i].content);
+      append_json_string(b, request.messages[i].content, InvalidUtf8::kReplace);
       b += '}';
     }
     b += ']';
   } else {
     b += ",\"prompt\":";
-    append_json_string(b, request.prompt);
+    append_json_string(b, request.prompt, InvalidUtf8::kReplace);
   }
   b += ",\"max_tokens\":";
   append_json_number(b, static_cast<std::int64_t>(p.max_tokens));
@@ -154,7 +155,7 @@ std::string request_body(const GenerationRequest& request, int sample, bool stre
     b += ",\"stop\":[";
     for (std::size_t i = 0; i < p.stop.size(); ++i) {
       if (i > 0) b += ',';
-      append_json_string(b, p.stop[i]);
+      append_json_string(b, p.stop[i], InvalidUtf8::kReplace);
     }
     b += ']';
   }

@@ -93,11 +93,14 @@ std::string response_body(Route route, const ApiResult& result) {
 
 std::string stream_chunk(Route route, const ResponseHeader& header, int index,
                          std::string_view delta, const std::vector<TokenLogprobInfo>* logprobs,
-                         const std::optional<std::string>& finish_reason, bool role_first) {
+                         const std::optional<std::string>& finish_reason, bool role_first,
+                         std::size_t text_offset) {
   ojson choice = {{"index", index}};
   ojson lp = nullptr;
-  if (logprobs)
-    lp = route == Route::Chat ? chat_logprobs(*logprobs) : completion_logprobs(*logprobs, 0);
+  if (logprobs) {
+    lp = route == Route::Chat ? chat_logprobs(*logprobs)
+                              : completion_logprobs(*logprobs, text_offset);
+  }
   if (route == Route::Chat) {
     ojson d = ojson::object();
     if (role_first) d["role"] = "assistant";

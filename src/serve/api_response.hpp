@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,9 +43,12 @@ std::string response_body(Route route, const ApiResult& result);
 
 // One server-sent event carrying a piece of choice `index`. `role_first` adds the assistant
 // role to a chat delta (the first chunk of each choice); a finish reason closes the choice.
+// `text_offset`: bytes of the choice sent before this piece (the completions logprobs'
+// text_offset counts from the start of the choice).
 std::string stream_chunk(Route route, const ResponseHeader& header, int index,
                          std::string_view delta, const std::vector<TokenLogprobInfo>* logprobs,
-                         const std::optional<std::string>& finish_reason, bool role_first);
+                         const std::optional<std::string>& finish_reason, bool role_first,
+                         std::size_t text_offset = 0);
 // The final usage event (stream_options.include_usage): no choices.
 std::string stream_usage_chunk(Route route, const ResponseHeader& header,
                                std::int64_t prompt_tokens, std::int64_t completion_tokens);

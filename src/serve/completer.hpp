@@ -1,6 +1,6 @@
 #pragma once
 
-#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,14 +12,37 @@
 
 namespace reasonrec::serve {
 
+// One piece of a streamed choice: text (never ending inside a UTF-8 sequence), the
+// log-probabilities of the tokens it completes, or the finish reason that closes the choice.
+struct StreamPiece {
+  int index = 0;                // the choice: prompt * n + sample
+  std::string_view text;        // may be empty
+  std::size_t text_offset = 0;  // bytes of the choice's text sent before this piece
+  const std::vector<TokenLogprobInfo>* logprobs = nullptr;  // asked for and present
+  std::optional<std::string> finish_reason;
+};
+
 // Receives the text of a streamed response as it is produced.
 struct StreamSink {
-  // A piece of choice `index`; a finish reason closes the choice. Returns false when the
-  // client is gone, which cancels the request.
-  std::function<bool(int index, std::string_view delta,
-                     const std::vector<TokenLogprobInfo>* logprobs,
-                     const std::optional<std::string>& finish_reason)>
-      piece;
+  // Returns false when the client is gone, which cancels the request.
+  std::function<bool(const StreamPiece&)> piece;
+};
+
+// Returns true once the client that asked has gone away (its generations are then cancelled).
+using ClientGone = std::function<bool()>;
+
+// A validated request, ready to generate. Runs on the caller's thread, blocking until every
+// choice has finished (or the client has gone, returning what exists). With a sink, pieces are
+// reported as they are produced.
+using Completion = std::function<ApiResult(const StreamSink* sink, const ClientGone& gone)>;
+
+// A counter or gauge for /metrics (Prometheus text format).
+struct Metric {
+  enum class Kind { Counter, Gauge };
+  std::string name;  // reasonrec_..., counters end in _total
+  std::string help;
+  Kind kind = Kind::Counter;
+  double value = 0.0;
 };
 
 // What the server calls to answer a validated request: the engine implements it.
@@ -27,11 +50,12 @@ class Completer {
  public:
   virtual ~Completer() = default;
   virtual std::vector<std::string> model_ids() const = 0;
-  // Answers every choice of `request`. With a sink, pieces are reported as they are produced.
-  // Stops early (returning what exists) once `cancelled` is set. Throws ApiError for requests
-  // the model cannot serve (prompt too long, unsatisfiable constraint...).
-  virtual ApiResult complete(const ApiRequest& request, const StreamSink* sink,
-                             const std::atomic<bool>& cancelled) = 0;
+  // Tokenises the prompts and checks what only the model can check, so that the server can
+  // still answer with an error status before a stream starts. Throws ApiError for requests the
+  // model cannot serve (prompt too long, unsatisfiable constraint...).
+  virtual Completion prepare(const ApiRequest& request) = 0;
+  // The generation counters, for /metrics.
+  virtual std::vector<Metric> metrics() const { return {}; }
 };
 
 }  // namespace reasonrec::serve

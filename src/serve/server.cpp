@@ -7,11 +7,12 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "serve/api_error.hpp"
 #include "serve/api_response.hpp"
+#include "serve/connection_probe.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::serve {
@@ -48,6 +49,7 @@ struct Server::Impl {
   ServerOptions options;
   httplib::Server http;
   std::atomic<std::uint64_t> next_id{1};
+  std::atomic<std::uint64_t> answered{0};  // completion requests answered with 200
   std::atomic<bool> stopping{false};
 
   ResponseHeader header_for(Route route, const std::string& model) {
@@ -73,23 +75,30 @@ struct Server::Impl {
 
   void handle(Route route, const httplib::Request& req, httplib::Response& res) {
     try {
-      auto request = std::make_shared<ApiRequest>(parse_request(route, req.body, options.limits));
-      check_model(*request);
-      const ResponseHeader header = header_for(route, request->model);
-      if (!request->stream) {
-        const std::atomic<bool> never{false};
-        ApiResult result = completer.complete(*request, nullptr, never);
+      const ApiRequest request = parse_request(route, req.body, options.limits);
+      check_model(request);
+      // Errors the model finds (prompt too long...) still get their status, streams included.
+      Completion completion = completer.prepare(request);
+      const ResponseHeader header = header_for(route, request.model);
+      if (!request.stream) {
+        const int socket = find_connection_socket(
+            {req.local_addr, req.local_port, req.remote_addr, req.remote_port});
+        const ClientGone gone = [socket] { return socket >= 0 && peer_closed(socket); };
+        ApiResult result = completion(nullptr, gone);
         result.header = header;
         res.set_content(response_body(route, result), kJson);
+        answered.fetch_add(1);
         return;
       }
       res.set_header("Cache-Control", "no-cache");
+      auto shared = std::make_shared<const ApiRequest>(request);
       res.set_chunked_content_provider(
           "text/event-stream",
-          [this, route, request, header](std::size_t, httplib::DataSink& sink) {
-            stream(route, *request, header, sink);
+          [this, route, shared, header, completion](std::size_t, httplib::DataSink& sink) {
+            stream(route, *shared, header, completion, sink);
             return true;
           });
+      answered.fetch_add(1);
     } catch (const ApiError& e) {
       send_error(res, e);
     } catch (const UsageError& e) {
@@ -100,30 +109,31 @@ struct Server::Impl {
   }
 
   void stream(Route route, const ApiRequest& request, const ResponseHeader& header,
-              httplib::DataSink& sink) {
-    std::atomic<bool> cancelled{false};
+              const Completion& completion, httplib::DataSink& sink) {
+    bool client_here = true;
     std::vector<bool> started(
         static_cast<std::size_t>(request.n) * std::max<std::size_t>(1, request.prompts.size()),
         false);
     auto write = [&](const std::string& event) {
-      if (cancelled.load()) return false;
-      if (!sink.is_writable() || !sink.write(event.data(), event.size())) cancelled = true;
-      return !cancelled.load();
+      // A write to a closed connection can still succeed once (the kernel buffers it); the
+      // next one, or is_writable's look at the socket, notices.
+      if (client_here) client_here = sink.is_writable() && sink.write(event.data(), event.size());
+      return client_here;
     };
     StreamSink pieces;
-    pieces.piece = [&](int index, std::string_view delta,
-                       const std::vector<TokenLogprobInfo>* logprobs,
-                       const std::optional<std::string>& finish_reason) {
+    pieces.piece = [&](const StreamPiece& piece) {
       bool first = false;
-      if (index >= 0 && static_cast<std::size_t>(index) < started.size() &&
-          !started[static_cast<std::size_t>(index)]) {
-        started[static_cast<std::size_t>(index)] = true;
+      const auto index = static_cast<std::size_t>(piece.index);
+      if (piece.index >= 0 && index < started.size() && !started[index]) {
+        started[index] = true;
         first = true;
       }
-      return write(stream_chunk(route, header, index, delta, logprobs, finish_reason, first));
+      return write(stream_chunk(route, header, piece.index, piece.text, piece.logprobs,
+                                piece.finish_reason, first, piece.text_offset));
     };
+    const ClientGone gone = [&] { return !client_here || !sink.is_writable(); };
     try {
-      const ApiResult result = completer.complete(request, &pieces, cancelled);
+      const ApiResult result = completion(&pieces, gone);
       if (request.include_usage) {
         write(stream_usage_chunk(route, header, result.prompt_tokens, result.completion_tokens));
       }
@@ -134,6 +144,21 @@ struct Server::Impl {
       write("data: " + ApiError(500, "server_error", e.what()).body() + "\n\n");
     }
     sink.done();
+  }
+
+  // Prometheus text exposition format, version 0.0.4.
+  std::string metrics_text() const {
+    std::vector<Metric> all = completer.metrics();
+    all.push_back({"reasonrec_http_completion_requests_total",
+                   "Completion requests answered (streamed or not)", Metric::Kind::Counter,
+                   static_cast<double>(answered.load())});
+    std::string out;
+    for (const Metric& m : all) {
+      out += "# HELP " + m.name + " " + m.help + "\n";
+      out += "# TYPE " + m.name + (m.kind == Metric::Kind::Counter ? " counter\n" : " gauge\n");
+      out += m.name + " " + fmt::format("{}", m.value) + "\n";
+    }
+    return out;
   }
 };
 
@@ -158,6 +183,9 @@ Server::Server(Completer& completer, ServerOptions options)
   });
   s.http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", kJson);
+  });
+  s.http.Get("/metrics", [&s](const httplib::Request&, httplib::Response& res) {
+    res.set_content(s.metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
   });
   s.http.Get("/v1/models", [&s](const httplib::Request&, httplib::Response& res) {
     res.set_content(models_body(s.completer.model_ids(), std::time(nullptr)), kJson);
@@ -187,6 +215,10 @@ int Server::bind() {
     port_ = o.port;
   }
   return port_;
+}
+
+std::uint64_t Server::requests_answered() const {
+  return impl_->answered.load();
 }
 
 void Server::run() {

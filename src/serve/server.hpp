@@ -22,7 +22,8 @@ struct ServerOptions {
 };
 
 // OpenAI-compatible HTTP server over a Completer: /v1/models, /v1/completions,
-// /v1/chat/completions (streamed or not), /health. Errors use OpenAI's error shape.
+// /v1/chat/completions (streamed or not), /health, /metrics (Prometheus). Errors use OpenAI's
+// error shape. A client that disconnects has its generation cancelled.
 class Server {
  public:
   Server(Completer& completer, ServerOptions options);
@@ -33,6 +34,8 @@ class Server {
   // Binds; throws Error when the address is taken. Returns the port (useful with port 0).
   int bind();
   int port() const { return port_; }
+  // Completion requests answered so far (status 200, streamed or not).
+  std::uint64_t requests_answered() const;
   // Serves until stop(); in-flight requests finish first.
   void run();
   // Thread- and signal-thread-safe: stops accepting, cancels streams whose client is gone and
