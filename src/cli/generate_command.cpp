@@ -35,7 +35,7 @@ void run_generate(const GenerateArgs& a) {
   const engine::LocalModel model = engine::LocalModel::load(a.model);
   engine::GenerationSpec spec;
   if (a.chat) {
-    const auto chat = engine::ChatTemplate::from_model_dir(a.model);
+    const auto chat = engine::model_chat_template(model);
     const std::vector<engine::ChatMessage> messages = {{"user", a.prompt}};
     spec.prompt = model.tokenizer().encode(chat.render(messages, true), false);
   } else {
@@ -54,7 +54,9 @@ void run_generate(const GenerateArgs& a) {
   for (std::size_t i = 0; i < results[0].size(); ++i) {
     const engine::Generation& g = results[0][i];
     if (a.n > 1) std::cout << "--- sample " << i << " (seed " << a.seed + i << ")\n";
-    std::cout << (a.chat ? "" : a.prompt) << g.text << "\n";
+    // A decoder continues the prompt; T5's output is an answer of its own.
+    const bool continues_prompt = !a.chat && !model.encoder_decoder();
+    std::cout << (continues_prompt ? a.prompt : "") << g.text << "\n";
     tokens += g.tokens.size();
   }
   std::cerr << fmt::format("{} prompt tokens, {} generated ({}) in {:.2f}s, {:.1f} tokens/s\n",

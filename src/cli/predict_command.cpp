@@ -150,6 +150,9 @@ void run_predict_command(const PredictArgs& a) {
   llm::OpenAIClient* client = nullptr;
   if (local) {
 #ifdef REASONREC_HAVE_TORCH
+    // Before loading: a model that cannot take chat requests (T5 without a chat template)
+    // fails here with what to do instead, not once per request.
+    if (config.api == llm::Api::Chat) (void)engine::model_chat_template(config.model);
     inner = engine::make_local_backend(config.model);
 #else
     throw UsageError("--model " + config.model +

@@ -1,9 +1,14 @@
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/chat/chat_template.hpp"
 #include "engine/local_model.hpp"
+#include "engine/model/t5_config.hpp"
+#include "engine/seq2seq_model.hpp"
 #include "llm/backend.hpp"
 #include "util/error.hpp"
 
@@ -73,7 +78,7 @@ class LocalBackend : public llm::Backend {
   GenerationSpec spec_of(const llm::GenerationRequest& request) {
     GenerationSpec spec;
     if (request.api == llm::Api::Chat) {
-      if (!chat_template_) chat_template_.emplace(ChatTemplate::from_model_dir(model_.dir()));
+      if (!chat_template_) chat_template_.emplace(model_chat_template(model_));
       std::vector<ChatMessage> messages;
       for (const auto& m : request.messages) messages.push_back({m.role, m.content});
       // The template writes the special tokens itself (a BOS included), as transformers'
@@ -148,13 +153,38 @@ class LocalBackend : public llm::Backend {
 
 }  // namespace
 
+ChatTemplate model_chat_template(const std::filesystem::path& dir) {
+  try {
+    return ChatTemplate::from_model_dir(dir);
+  } catch (const InputError& e) {
+    std::ifstream file(dir / "config.json");
+    const auto config = nlohmann::json::parse(file, nullptr, false);
+    if (config.is_discarded() || !is_t5(config)) throw;
+    throw UsageError(dir.string() +
+                     ": this T5 model has no chat template, so it takes plain prompts only: send "
+                     "completion requests (predict --api completions; generate without --chat), "
+                     "or add a chat_template to tokenizer_config.json (" +
+                     e.what() + ")");
+  }
+}
+
+ChatTemplate model_chat_template(const LocalModel& model) {
+  return model_chat_template(model.dir());
+}
+
 std::vector<RatingDistribution> rating_distributions(
     const LocalModel& model, std::span<const std::vector<std::int32_t>> prompts) {
   std::vector<std::int32_t> ids;
-  for (int k = 1; k <= 5; ++k) {
-    const auto id = digit_token(model.tokenizer(), std::to_string(k));
-    if (!id) throw Error("the tokenizer has no token for the rating \"" + std::to_string(k) + "\"");
-    ids.push_back(*id);
+  if (model.encoder_decoder()) {
+    // The rating is the first token of T5's answer: the digit as an answer is tokenized.
+    ids = rating_token_ids(model.tokenizer());
+  } else {
+    for (int k = 1; k <= 5; ++k) {
+      const auto id = digit_token(model.tokenizer(), std::to_string(k));
+      if (!id)
+        throw Error("the tokenizer has no token for the rating \"" + std::to_string(k) + "\"");
+      ids.push_back(*id);
+    }
   }
   std::vector<RatingDistribution> out;
   for (const std::vector<float>& lp : model.next_token_logprobs(prompts)) {

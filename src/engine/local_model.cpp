@@ -4,6 +4,7 @@
 
 #include "engine/checkpoint/checkpoint_dir.hpp"
 #include "engine/local_model_impl.hpp"
+#include "engine/model/t5_config.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::engine {
@@ -31,19 +32,25 @@ const nlohmann::json* field(const nlohmann::json* object, const char* name) {
 
 }  // namespace
 
-LocalModel LocalModel::load(const std::filesystem::path& dir, LocalModelOptions options) {
-  if (!std::filesystem::is_directory(dir)) {
-    throw InputError(dir.string(), 0, "not a model directory");
+namespace {
+
+std::unique_ptr<LocalModel::Impl> load_t5(CheckpointDir checkpoint,
+                                          const LocalModelOptions& options) {
+  const std::filesystem::path dir = checkpoint.dir();
+  Seq2SeqModel model = Seq2SeqModel::load(dir, Seq2SeqOptions{options.max_batch_rows});
+  if (!model.has_tokenizer()) {
+    throw InputError((dir / "tokenizer.json").string(), 0,
+                     "no tokenizer (tokenizer.json, spiece.model or tokenizer.model) beside the "
+                     "T5 model");
   }
-  CheckpointDir checkpoint = CheckpointDir::open(dir);
-  if (!is_llama_family(checkpoint.config())) {
-    const auto* type = field(&checkpoint.config(), "model_type");
-    throw InputError((dir / "config.json").string(), 0,
-                     "model_type " + (type ? type->dump() : std::string("(missing)")) +
-                         " is not supported by the local engine (llama, qwen2, mistral)");
-  }
+  return std::make_unique<LocalModel::Impl>(std::move(checkpoint), std::move(model));
+}
+
+std::unique_ptr<LocalModel::Impl> load_llama(CheckpointDir checkpoint,
+                                             const LocalModelOptions& options) {
+  const std::filesystem::path dir = checkpoint.dir();
   LlamaModel model = LlamaModel::load(checkpoint);
-  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(dir);
+  std::shared_ptr<const Tokenizer> tokenizer = load_tokenizer(dir);
 
   GeneratorOptions generator;
   generator.max_batch_rows = options.max_batch_rows;
@@ -63,13 +70,27 @@ LocalModel LocalModel::load(const std::filesystem::path& dir, LocalModelOptions 
   if (config.sliding_window) {
     generator.context_limit = std::min(generator.context_limit, *config.sliding_window);
   }
-  const std::vector<std::int32_t> eos = generator.eos_ids;
-  const std::int64_t limit = generator.context_limit;
-  auto impl = std::make_unique<Impl>(std::move(checkpoint), std::move(model), std::move(tokenizer),
-                                     std::move(generator));
-  impl->eos = eos;
-  impl->context_limit = limit;
-  return LocalModel(std::move(impl));
+  return std::make_unique<LocalModel::Impl>(std::move(checkpoint), std::move(model),
+                                            std::move(tokenizer), std::move(generator));
+}
+
+}  // namespace
+
+LocalModel LocalModel::load(const std::filesystem::path& dir, LocalModelOptions options) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw InputError(dir.string(), 0, "not a model directory");
+  }
+  CheckpointDir checkpoint = CheckpointDir::open(dir);
+  if (is_t5(checkpoint.config())) {
+    return LocalModel(load_t5(std::move(checkpoint), options));
+  }
+  if (!is_llama_family(checkpoint.config())) {
+    const auto* type = field(&checkpoint.config(), "model_type");
+    throw InputError((dir / "config.json").string(), 0,
+                     "model_type " + (type ? type->dump() : std::string("(missing)")) +
+                         " is not supported by the local engine (llama, qwen2, mistral, t5)");
+  }
+  return LocalModel(load_llama(std::move(checkpoint), options));
 }
 
 LocalModel::LocalModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -84,7 +105,11 @@ const Tokenizer& LocalModel::tokenizer() const {
   return *impl_->tokenizer;
 }
 std::string LocalModel::model_type() const {
-  return impl_->model.config().model_type;
+  if (impl_->seq2seq) return "t5";
+  return impl_->llama->config().model_type;
+}
+bool LocalModel::encoder_decoder() const {
+  return impl_->seq2seq != nullptr;
 }
 const std::vector<std::int32_t>& LocalModel::eos_ids() const {
   return impl_->eos;
@@ -95,20 +120,30 @@ std::int64_t LocalModel::context_limit() const {
 
 std::vector<std::vector<Generation>> LocalModel::generate(
     std::span<const GenerationSpec> specs) const {
-  return impl_->generator.generate(specs);
+  if (impl_->seq2seq) return impl_->seq2seq->generate(specs);
+  return impl_->generator->generate(specs);
 }
 
 std::vector<ContinuationScore> LocalModel::score(std::span<const ContinuationSpec> specs) const {
-  return impl_->generator.score(specs);
+  if (impl_->seq2seq) return impl_->seq2seq->score(specs);
+  return impl_->generator->score(specs);
 }
 
 std::vector<std::vector<float>> LocalModel::next_token_logprobs(
     std::span<const std::vector<std::int32_t>> prompts) const {
-  return impl_->generator.next_token_logprobs(prompts);
+  if (impl_->seq2seq) return impl_->seq2seq->next_token_logprobs(prompts);
+  return impl_->generator->next_token_logprobs(prompts);
 }
 
 std::vector<std::vector<float>> LocalModel::logits(std::span<const std::int32_t> ids) const {
-  return impl_->generator.logits(ids);
+  if (impl_->seq2seq) {
+    // One sequence has no single meaning for an encoder-decoder (is it the input or the
+    // output?); Seq2SeqModel::logits takes both.
+    throw UsageError(dir().string() +
+                     ": logits(ids) is for decoder-only models; a T5 model scores an "
+                     "output given an input (score, next_token_logprobs)");
+  }
+  return impl_->generator->logits(ids);
 }
 
 void write_random_llama(const std::filesystem::path& dir, const nlohmann::json& config,

@@ -2,23 +2,64 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/checkpoint/checkpoint_dir.hpp"
+#include "engine/generation/decode_step.hpp"
 #include "engine/generation/sampler.hpp"
 #include "engine/model/t5.hpp"
 #include "engine/tokenizer/tokenizer.hpp"
 #include "util/error.hpp"
-#include "util/random.hpp"
 
 namespace reasonrec::engine {
 
 struct Seq2SeqModel::Impl {
   std::filesystem::path dir;
   T5Model model;
-  std::unique_ptr<Tokenizer> tokenizer;
+  std::shared_ptr<const Tokenizer> tokenizer;
+  std::vector<std::int32_t> eos;
+  std::size_t max_batch_rows = 16;
 };
 
 namespace {
+
+// Stands in for the tokenizer of a directory without one: tokens add no text (stop strings
+// are refused before decoding starts), so generation still yields token ids.
+class NoText final : public Tokenizer {
+ public:
+  std::vector<std::int32_t> encode(std::string_view, bool) const override { return {}; }
+  std::string decode(std::span<const std::int32_t>, bool) const override { return {}; }
+  std::int32_t vocab_size() const override { return 0; }
+  std::optional<std::int32_t> token_to_id(std::string_view) const override { return std::nullopt; }
+  std::string id_to_token(std::int32_t) const override { return {}; }
+  std::string token_bytes(std::int32_t) const override { return {}; }
+  bool is_special(std::int32_t) const override { return true; }
+  std::optional<std::int32_t> bos_id() const override { return std::nullopt; }
+  std::optional<std::int32_t> eos_id() const override { return std::nullopt; }
+  std::optional<std::int32_t> pad_id() const override { return std::nullopt; }
+};
+
+void add_id(std::vector<std::int32_t>& ids, std::int32_t id) {
+  if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+}
+
+// generation_config.json's eos_token_id: an int or a list of ints.
+void add_ids(const nlohmann::json* config, std::vector<std::int32_t>& ids) {
+  if (config == nullptr || !config->is_object()) return;
+  const auto it = config->find("eos_token_id");
+  if (it == config->end()) return;
+  const auto add = [&](const nlohmann::json& id) {
+    if (id.is_number_integer()) add_id(ids, id.get<std::int32_t>());
+  };
+  if (it->is_array()) {
+    for (const auto& id : *it) add(id);
+  } else {
+    add(*it);
+  }
+}
 
 // Right-padded [B, T] ids (padding `pad`) and the matching 0/1 mask.
 std::pair<torch::Tensor, torch::Tensor> pad_batch(
@@ -45,13 +86,23 @@ std::vector<float> row_values(const torch::Tensor& logits, std::int64_t b, std::
   return std::vector<float>(data, data + row.numel());
 }
 
-// Rows run through the model together.
-constexpr std::size_t kMaxBatchRows = 16;
-
-void require_prompts(std::span<const std::vector<std::int32_t>> prompts) {
-  for (const auto& p : prompts) {
-    if (p.empty()) throw Error("T5: empty prompt (the encoder needs at least one token)");
+// The decoder's output is a text of its own, not the continuation of one: its first token is
+// written as at the start of a text, where SentencePiece's "▁" adds no space (transformers'
+// decode gives "4" for ["▁4"]; token_bytes, the middle-of-text bytes, give " 4"). Not under a
+// constraint, whose regex matched the text as generated.
+void drop_start_space(const Tokenizer& tokenizer, Generation& g) {
+  const auto first = std::find_if(g.tokens.begin(), g.tokens.end(),
+                                  [&](std::int32_t t) { return !tokenizer.is_special(t); });
+  if (first == g.tokens.end() || !g.text.starts_with(' ')) return;
+  const std::string middle = tokenizer.token_bytes(*first);
+  if (middle.starts_with(' ') &&
+      tokenizer.decode(std::span<const std::int32_t>(&*first, 1), true) == middle.substr(1)) {
+    g.text.erase(0, 1);
   }
+}
+
+void require_prompts(std::span<const std::vector<std::int32_t>> prompts, std::int64_t vocab_size) {
+  for (const auto& p : prompts) check_prompt(p, vocab_size, 0);  // relative positions: no limit
 }
 
 }  // namespace
@@ -61,14 +112,24 @@ Seq2SeqModel::Seq2SeqModel(Seq2SeqModel&&) noexcept = default;
 Seq2SeqModel& Seq2SeqModel::operator=(Seq2SeqModel&&) noexcept = default;
 Seq2SeqModel::~Seq2SeqModel() = default;
 
-Seq2SeqModel Seq2SeqModel::load(const std::filesystem::path& dir) {
+Seq2SeqModel Seq2SeqModel::load(const std::filesystem::path& dir, Seq2SeqOptions options) {
   at::set_num_threads(1);  // OpenBLAS threads the GEMMs; two pools fight otherwise
   const CheckpointDir checkpoint = CheckpointDir::open(dir);
-  auto impl = std::unique_ptr<Impl>(new Impl{dir, T5Model::load(checkpoint), nullptr});
+  auto impl = std::unique_ptr<Impl>(
+      new Impl{dir,
+               T5Model::load(checkpoint),
+               nullptr,
+               {},
+               static_cast<std::size_t>(std::max(1, options.max_batch_rows))});
   if (std::filesystem::exists(dir / "tokenizer.json") ||
       std::filesystem::exists(dir / "spiece.model") ||
       std::filesystem::exists(dir / "tokenizer.model")) {
     impl->tokenizer = load_tokenizer(dir);
+  }
+  impl->eos.push_back(impl->model.config().eos_token_id);
+  add_ids(checkpoint.generation_config(), impl->eos);
+  if (impl->tokenizer) {
+    if (const auto eos = impl->tokenizer->eos_id()) add_id(impl->eos, *eos);
   }
   return Seq2SeqModel(std::move(impl));
 }
@@ -82,6 +143,9 @@ std::int32_t Seq2SeqModel::vocab_size() const {
 std::int32_t Seq2SeqModel::eos_id() const {
   return impl_->model.config().eos_token_id;
 }
+const std::vector<std::int32_t>& Seq2SeqModel::eos_ids() const {
+  return impl_->eos;
+}
 std::int32_t Seq2SeqModel::decoder_start_id() const {
   return impl_->model.config().decoder_start_token_id;
 }
@@ -93,11 +157,15 @@ const Tokenizer& Seq2SeqModel::tokenizer() const {
     throw UsageError(impl_->dir.string() + ": no tokenizer in the model directory");
   return *impl_->tokenizer;
 }
+std::shared_ptr<const Tokenizer> Seq2SeqModel::shared_tokenizer() const {
+  return impl_->tokenizer;
+}
 
 std::vector<std::vector<float>> Seq2SeqModel::logits(std::span<const std::int32_t> input_ids,
                                                      std::span<const std::int32_t> decoder_ids,
                                                      bool incremental) const {
-  require_prompts(std::vector<std::vector<std::int32_t>>{{input_ids.begin(), input_ids.end()}});
+  require_prompts(std::vector<std::vector<std::int32_t>>{{input_ids.begin(), input_ids.end()}},
+                  vocab_size());
   torch::InferenceMode guard;
   const T5Model& m = impl_->model;
   const auto [ids, mask] =
@@ -125,13 +193,13 @@ std::vector<std::vector<std::vector<float>>> Seq2SeqModel::batch_logits(
   if (inputs.size() != decoder_ids.size()) {
     throw Error("T5: as many decoder sequences as inputs are needed");
   }
-  require_prompts(inputs);
+  require_prompts(inputs, vocab_size());
   std::vector<std::vector<std::vector<float>>> out(inputs.size());
   torch::InferenceMode guard;
   const T5Model& m = impl_->model;
   // Bounded batches: activations grow with rows x length.
-  for (std::size_t begin = 0; begin < inputs.size(); begin += kMaxBatchRows) {
-    const std::size_t end = std::min(inputs.size(), begin + kMaxBatchRows);
+  for (std::size_t begin = 0; begin < inputs.size(); begin += impl_->max_batch_rows) {
+    const std::size_t end = std::min(inputs.size(), begin + impl_->max_batch_rows);
     const std::vector<std::vector<std::int32_t>> enc_rows(inputs.begin() + begin,
                                                           inputs.begin() + end);
     const std::vector<std::vector<std::int32_t>> dec_rows(decoder_ids.begin() + begin,
@@ -156,18 +224,19 @@ std::vector<std::vector<Generation>> Seq2SeqModel::generate(
     if (!s.stop.empty() && !impl_->tokenizer) {
       throw UsageError("T5: stop strings need the model's tokenizer");
     }
-    if (s.prompt.empty()) throw Error("T5: empty prompt (the encoder needs at least one token)");
+    check_prompt(s.prompt, vocab_size(), 0);
   }
-  // Specs in chunks of at most kMaxBatchRows samples (a larger n runs alone); each sample's
+  // Specs in chunks of at most max_batch_rows samples (a larger n runs alone); each sample's
   // tokens do not depend on its chunk.
+  const std::size_t max_rows = impl_->max_batch_rows;
   std::vector<std::vector<Generation>> out;
   std::size_t begin = 0;
   while (begin < specs.size()) {
     std::size_t end = begin;
     std::size_t rows = 0;
-    while (end < specs.size() &&
-           (end == begin ||
-            rows + static_cast<std::size_t>(std::max(0, specs[end].n)) <= kMaxBatchRows)) {
+    while (
+        end < specs.size() &&
+        (end == begin || rows + static_cast<std::size_t>(std::max(0, specs[end].n)) <= max_rows)) {
       rows += static_cast<std::size_t>(std::max(0, specs[end].n));
       ++end;
     }
@@ -189,13 +258,13 @@ std::vector<std::vector<Generation>> Seq2SeqModel::generate_chunk(
   const auto [ids, mask] = pad_batch(prompts, m.config().pad_token_id);
   const T5DecoderCache encoded = m.start_decoder(m.encode(ids, mask), mask);
 
-  struct Row {
-    std::size_t spec;
-    std::size_t sample;
-    Rng rng;
-    std::int32_t next;
-  };
-  std::vector<Row> rows;
+  // One SampleDecoder per sample: the decoder-only Generator's per-step logic (constraint
+  // mask and budget, sampling, end and stop tokens, log-probabilities, text, stop strings).
+  // Decoder positions are T5's own, so no context limit applies.
+  static const NoText kNoText;
+  const DecodeRules rules{impl_->tokenizer ? impl_->tokenizer.get() : &kNoText, impl_->eos, 0};
+  std::vector<SampleDecoder> rows;
+  std::vector<std::size_t> row_spec;
   std::vector<std::int64_t> cache_rows;
   for (std::size_t s = 0; s < specs.size(); ++s) {
     out[s].resize(static_cast<std::size_t>(std::max(0, specs[s].n)));
@@ -204,65 +273,41 @@ std::vector<std::vector<Generation>> Seq2SeqModel::generate_chunk(
         out[s][static_cast<std::size_t>(i)].finish_reason = "length";
         continue;
       }
-      rows.push_back({s, static_cast<std::size_t>(i),
-                      Rng(specs[s].seed + static_cast<std::uint64_t>(i)), decoder_start_id()});
+      rows.emplace_back(specs[s], i);
+      row_spec.push_back(s);
       cache_rows.push_back(static_cast<std::int64_t>(s));
     }
   }
   if (rows.empty()) return out;
   T5DecoderCache cache = encoded.select(cache_rows);
+  std::vector<std::int64_t> feed(rows.size(), decoder_start_id());
   while (!rows.empty()) {
-    std::vector<std::int64_t> feed;
-    for (const Row& r : rows) feed.push_back(r.next);
     const torch::Tensor step =
         torch::tensor(feed, torch::kLong).view({static_cast<std::int64_t>(rows.size()), 1});
-    const torch::Tensor logits = m.decode(step, cache);
-    std::vector<Row> still;
+    const torch::Tensor logits = m.decode(step, cache).select(1, 0).contiguous();  // [B, V]
+    const auto vocab = static_cast<std::size_t>(logits.size(1));
+    std::vector<SampleDecoder> still;
+    std::vector<std::size_t> still_spec;
     std::vector<std::int64_t> keep;
+    feed.clear();
     for (std::size_t k = 0; k < rows.size(); ++k) {
-      Row& r = rows[k];
-      const GenerationSpec& spec = specs[r.spec];
-      Generation& g = out[r.spec][r.sample];
-      const std::vector<float> lg = row_values(logits, static_cast<std::int64_t>(k), 0);
-      const std::int32_t token = sample_token(lg, spec.sampling, r.rng);
-      const bool is_stop_token = (!spec.ignore_eos && token == eos_id()) ||
-                                 std::find(spec.stop_token_ids.begin(), spec.stop_token_ids.end(),
-                                           token) != spec.stop_token_ids.end();
-      if (spec.top_logprobs >= 0) {
-        const std::vector<float> lp = log_softmax(lg);
-        GeneratedToken gt{token, lp[static_cast<std::size_t>(token)],
-                          top_entries(lp, spec.top_logprobs)};
-        if (!is_stop_token) g.logprobs.push_back(std::move(gt));
-      }
-      if (is_stop_token) {
-        g.finish_reason = "stop";
-        g.stop_token = token;
-        continue;
-      }
-      g.tokens.push_back(token);
-      if (impl_->tokenizer) g.text += impl_->tokenizer->token_bytes(token);
-      bool stopped = false;
-      for (const std::string& stop : spec.stop) {
-        const auto at = stop.empty() ? std::string::npos : g.text.find(stop);
-        if (at != std::string::npos) {
-          g.text.resize(at);
-          stopped = true;
+      const float* data = logits.data_ptr<float>() + k * vocab;
+      if (rows[k].step(std::span<const float>(data, vocab), rules)) {
+        feed.push_back(rows[k].next_token());
+        keep.push_back(static_cast<std::int64_t>(k));
+        still.push_back(std::move(rows[k]));
+        still_spec.push_back(row_spec[k]);
+      } else {
+        Generation g = rows[k].take_result();
+        if (impl_->tokenizer && !rows[k].spec().constraint) {
+          drop_start_space(*impl_->tokenizer, g);
         }
+        out[row_spec[k]][static_cast<std::size_t>(rows[k].sample())] = std::move(g);
       }
-      if (stopped) {
-        g.finish_reason = "stop";
-        continue;
-      }
-      if (static_cast<int>(g.tokens.size()) >= spec.max_new_tokens) {
-        g.finish_reason = "length";
-        continue;
-      }
-      r.next = token;
-      keep.push_back(static_cast<std::int64_t>(k));
-      still.push_back(r);
     }
     if (still.size() != rows.size() && !still.empty()) cache = cache.select(keep);
     rows = std::move(still);
+    row_spec = std::move(still_spec);
   }
   return out;
 }
@@ -328,7 +373,11 @@ std::vector<std::int32_t> rating_token_ids(const Tokenizer& tokenizer) {
   std::vector<std::int32_t> ids;
   for (int k = 1; k <= 5; ++k) {
     const std::string digit = std::to_string(k);
-    auto id = tokenizer.token_to_id(digit);
+    std::optional<std::int32_t> id;
+    if (const auto encoded = tokenizer.encode(digit, false); encoded.size() == 1) {
+      id = encoded.front();
+    }
+    if (!id) id = tokenizer.token_to_id(digit);
     if (!id) id = tokenizer.token_to_id("\xE2\x96\x81" + digit);  // "▁1"
     if (!id) throw Error("the tokenizer has no token for the rating \"" + digit + "\"");
     ids.push_back(*id);

@@ -96,8 +96,9 @@ inline nlohmann::json write_bert(const std::filesystem::path& dir, const std::st
 }
 
 // A T5 v1.0 (relu, tied head) or v1.1 (gated-gelu, untied lm_head) model.
-inline nlohmann::json write_t5(const std::filesystem::path& dir, bool v11, std::uint64_t seed) {
-  const std::int64_t vocab = 48, d = 16, heads = 4, d_kv = 6, d_ff = 20, enc = 2, dec = 3;
+inline nlohmann::json write_t5(const std::filesystem::path& dir, bool v11, std::uint64_t seed,
+                               std::int64_t vocab = 48) {
+  const std::int64_t d = 16, heads = 4, d_kv = 6, d_ff = 20, enc = 2, dec = 3;
   const std::int64_t inner = heads * d_kv, buckets = 8;
   const nlohmann::json config = {{"model_type", "t5"},
                                  {"vocab_size", vocab},

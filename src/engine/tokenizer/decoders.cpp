@@ -1,9 +1,11 @@
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/tokenizer/byte_level.hpp"
 #include "engine/tokenizer/decoder.hpp"
 #include "engine/tokenizer/json_fields.hpp"
-#include "engine/tokenizer/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine {
 
@@ -30,6 +32,7 @@ class ByteLevel final : public Decoder {
     }
     return {mode.raw_bytes ? bytes : utf8::sanitize(bytes)};
   }
+  bool joins_tokens() const override { return true; }
 };
 
 class ByteFallback final : public Decoder {
@@ -153,18 +156,25 @@ class Fuse final : public Decoder {
     for (const auto& token : tokens) joined += token;
     return {joined};
   }
+  bool joins_tokens() const override { return true; }
 };
 
+// HF strips every token of the chain. After a Fuse (Llama 2: Replace, ByteFallback, Fuse,
+// Strip) the one token is the whole text, so only the text's own start and end are stripped;
+// a token decoded alone for token_bytes is then a piece from the middle of a text and keeps
+// its leading space, as HF's streaming decode (the difference of prefix decodes) gives it.
 class Strip final : public Decoder {
  public:
   Strip(std::string content, std::size_t start, std::size_t stop)
       : content_(std::move(content)), start_(start), stop_(stop) {}
-  Tokens decode_chain(Tokens tokens, const DecodeMode&) const override {
+  Tokens decode_chain(Tokens tokens, const DecodeMode& mode) const override {
+    const bool strip_start = !mode.joined || mode.sequence_start;
+    const bool strip_stop = !mode.joined || mode.sequence_end;
     for (auto& token : tokens) {
-      for (std::size_t i = 0; i < start_ && token.starts_with(content_); ++i) {
+      for (std::size_t i = 0; strip_start && i < start_ && token.starts_with(content_); ++i) {
         token.erase(0, content_.size());
       }
-      for (std::size_t i = 0; i < stop_ && token.ends_with(content_); ++i) {
+      for (std::size_t i = 0; strip_stop && i < stop_ && token.ends_with(content_); ++i) {
         token.erase(token.size() - content_.size());
       }
     }
@@ -195,8 +205,16 @@ class Sequence final : public Decoder {
  public:
   explicit Sequence(std::vector<std::unique_ptr<Decoder>> steps) : steps_(std::move(steps)) {}
   Tokens decode_chain(Tokens tokens, const DecodeMode& mode) const override {
-    for (const auto& step : steps_) tokens = step->decode_chain(std::move(tokens), mode);
+    DecodeMode step_mode = mode;
+    for (const auto& step : steps_) {
+      tokens = step->decode_chain(std::move(tokens), step_mode);
+      step_mode.joined = step_mode.joined || step->joins_tokens();
+    }
     return tokens;
+  }
+  bool joins_tokens() const override {
+    return std::any_of(steps_.begin(), steps_.end(),
+                       [](const auto& step) { return step->joins_tokens(); });
   }
 
  private:
