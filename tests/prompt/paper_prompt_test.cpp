@@ -230,6 +230,68 @@ TEST(RecSaverPrompts, ExplainShowsTheTrueRatingAndVerifyShowsTheExplanation) {
   EXPECT_EQ(verify.find("User Rating of the New"), std::string::npos);
 }
 
+// A prefix cache can only share work between the three prompts of one Rec-SAVER example when
+// their token sequences start alike: both Rec-SAVER prompts repeat the paper's prompt up to the
+// end of the new item block and put what is theirs after it, in every domain and ablation, and
+// as the single user turn a chat template wraps.
+TEST(RecSaverPrompts, StartWithThePaperPromptUpToTheNewItemAndDifferOnlyAfterIt) {
+  auto e = test::beauty_example();
+  e.rating = 4;
+  for (const std::string domain : {"beauty", "movies"}) {
+    for (auto ablation :
+         {Ablation::None, Ablation::NoReview, Ablation::NoReviewRating, Ablation::NoDescription}) {
+      PromptRequest request;
+      request.domain = domain_by_name(domain);
+      request.ablation = ablation;
+      request.target.example = e;
+      request.explanation = "The user likes unscented balms.";
+      const Prompt cot = build_prompt(load_builtin_template("cot"), request);
+      const std::string cot_text = to_completion(cot);
+      const auto split = cot_text.find("######\n");
+      ASSERT_NE(split, std::string::npos);
+      const std::string shared = cot_text.substr(0, split);
+      ASSERT_NE(shared.find("Item Price: " + e.target.meta.price + "\n"), std::string::npos);
+      for (const std::string tmpl : {"recsaver_explain", "recsaver_verify"}) {
+        const Prompt p = build_prompt(load_builtin_template(tmpl), request);
+        ASSERT_EQ(p.messages.size(), 1u) << tmpl;
+        EXPECT_EQ(p.messages[0].role, Role::User) << tmpl;
+        EXPECT_EQ(p.messages[0].content.substr(0, split), shared) << tmpl << " " << domain;
+      }
+    }
+  }
+}
+
+TEST(RecSaverPrompts, AskAfterTheSharedPrefixForTheExplanationOrTheVerifiedRating) {
+  auto e = test::beauty_example();
+  e.rating = 2;
+  PromptRequest request;
+  request.domain = domain_by_name("beauty");
+  request.target.example = e;
+  request.explanation = "The user prefers light, fresh scents over sweet ones.";
+  const std::string cot = to_completion(build_prompt(load_builtin_template("cot"), request));
+  const auto split = cot.find("######\n");
+  ASSERT_NE(split, std::string::npos);
+  const std::string explain =
+      to_completion(build_prompt(load_builtin_template("recsaver_explain"), request));
+  EXPECT_EQ(explain.substr(split),
+            "### User Rating of the New Product: ###\n2\n######\nThe user rated the new product "
+            "2. Given the user's past purchase\nhistory and the new item information, explain why "
+            "the user gave this rating: what\ninformation can you infer about the user's "
+            "preferences that leads to this rating?\nYour explanation should be based on any "
+            "commonalities in the user history items and\ninferred user tastes or "
+            "preferences.\nDo not state the rating itself; explain the preferences behind "
+            "it.\nPlease follow the format below:\n### Reason ###\nWrite your explanation here. "
+            "You can have line breaks.");
+  const std::string verify =
+      to_completion(build_prompt(load_builtin_template("recsaver_verify"), request));
+  EXPECT_EQ(verify.substr(split),
+            "### Explanation: ###\nThe user prefers light, fresh scents over sweet "
+            "ones.\n######\nGiven the user's past purchase history, the new item information and "
+            "the\nexplanation of the user's preferences above, how will the user rate the new "
+            "product?\nPredict a numerical rating.\nPlease follow the format below:\n### Rating "
+            "###\nGive a single numerical rating, e.g. 1");
+}
+
 TEST(PromptNames, ModesAndAblationsRoundTrip) {
   for (auto m : {Mode::Cot, Mode::Direct, Mode::Explain, Mode::Verify}) {
     EXPECT_EQ(parse_mode(mode_name(m)), m);
