@@ -22,6 +22,7 @@
 #include "eval/rating_metrics.hpp"
 #include "eval/rating_policy.hpp"
 #include "eval/stats_bootstrap.hpp"
+#include "machine.hpp"
 #include "util/format.hpp"
 #include "util/random.hpp"
 
@@ -89,39 +90,11 @@ void write_jsonl(const std::vector<eval::ScoredRow>& rows, const std::string& pa
   eval::write_predictions(path, predictions);
 }
 
-std::string run_capture(const std::string& command) {
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
-  std::string out;
-  char buffer[4096];
-  while (std::size_t got = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, got);
-  const int status = ::pclose(pipe);
-  if (status != 0) throw std::runtime_error("command failed: " + command);
-  return out;
-}
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown CPU";
-}
-
-// The 1-minute load average, so readers can tell a quiet machine from a busy one.
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string first;
-  in >> first;
-  return first.empty() ? "unknown" : first;
-}
-
 int run(const Options& options) {
   const auto dir =
       std::filesystem::temp_directory_path() / fmt::format("reasonrec-bench-eval-{}", ::getpid());
   std::filesystem::create_directories(dir);
-  const std::string load = load_average();
+  const std::string load = fmt::format("{:.2f}", bench::load_average());
   const auto rows = make_rows(options.n, options.seed);
   const std::string csv = (dir / "predictions.csv").string();
   const std::string jsonl = (dir / "predictions.jsonl").string();
@@ -149,7 +122,7 @@ int run(const Options& options) {
   std::cerr << fmt::format("reasonrec: {:.3f} s; running scikit-learn ({} resamples)...\n", ours,
                            options.resamples);
   const std::string script = std::string(REASONREC_SOURCE_DIR) + "/bench/eval/sklearn_bootstrap.py";
-  const auto python = nlohmann::json::parse(run_capture(fmt::format(
+  const auto python = nlohmann::json::parse(bench::run_capture(fmt::format(
       "/usr/bin/python3 '{}' '{}' {} {}", script, csv, options.resamples, options.seed)));
   const double theirs = python["seconds"];
 
@@ -192,7 +165,7 @@ int run(const Options& options) {
       with_commas(options.n), with_commas(options.resamples), python["sklearn"].get<std::string>(),
       python["numpy"].get<std::string>(), options.repeats, with_commas(options.resamples),
       with_commas(options.n), ours, theirs, ratio, max_point_diff, max_interval_diff,
-      with_commas(scored.rows.size()), read_seconds, cpu_name(),
+      with_commas(scored.rows.size()), read_seconds, bench::cpu_name(),
       std::thread::hardware_concurrency(), load, reasonrec::bench::today_utc());
   std::cout << section;
   if (options.write_md) reasonrec::bench::record_section(options.benchmarks_md, "eval", section);

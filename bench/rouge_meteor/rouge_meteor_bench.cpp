@@ -29,6 +29,7 @@
 #include "benchmarks_md.hpp"
 #include "eval/meteor.hpp"
 #include "eval/rouge.hpp"
+#include "machine.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -51,17 +52,6 @@ struct Pair {
   std::string candidate;
   std::vector<std::string> references;
 };
-
-std::string run_capture(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-  if (!pipe) throw Error("cannot run: " + command);
-  std::string out;
-  char buffer[65536];
-  std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0) out.append(buffer, got);
-  if (::pclose(pipe.release()) != 0) throw Error("command failed: " + command);
-  return out;
-}
 
 std::vector<Pair> read_pairs(const std::string& path) {
   std::ifstream in(path);
@@ -97,12 +87,6 @@ struct Timing {
   double cpu = 1e300;   // seconds of CPU summed over the workers
 };
 
-double thread_cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 // Best of `repeats` runs of `threads` workers splitting pairs [0, count): wall-clock time and
 // the workers' CPU time (which a shared machine disturbs least). Each run builds its METEOR
 // afresh, so its word memo starts cold as in a real first run.
@@ -118,11 +102,11 @@ Timing timed(const eval::RougeScorer& rouge, const std::shared_ptr<const eval::W
     std::vector<std::thread> workers;
     for (std::size_t t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
-        const double cpu_start = thread_cpu_seconds();
+        const double cpu_start = bench::thread_cpu_seconds();
         const std::size_t begin = count * t / threads;
         const std::size_t end = count * (t + 1) / threads;
         score_range(rouge, meteor, pairs, begin, end, with_rouge, with_meteor, sinks[t]);
-        cpu[t] = thread_cpu_seconds() - cpu_start;
+        cpu[t] = bench::thread_cpu_seconds() - cpu_start;
       });
     }
     for (auto& w : workers) w.join();
@@ -134,28 +118,8 @@ Timing timed(const eval::RougeScorer& rouge, const std::shared_ptr<const eval::W
   return best;
 }
 
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown CPU";
-}
-
-double load_average() {
-  std::ifstream in("/proc/loadavg");
-  double one = 0.0;
-  in >> one;
-  return one;
-}
-
 int run(Options options) {
-  if (options.shared.empty()) {
-    const char* env = std::getenv("REASONREC_SHARED");
-    options.shared =
-        env ? env : (std::filesystem::path(REASONREC_SOURCE_DIR).parent_path() / "shared").string();
-  }
+  options.shared = bench::shared_dir(options.shared);
   if (options.threads == 0) options.threads = std::max(1U, std::thread::hardware_concurrency());
   options.nltk_n = std::min(options.nltk_n, options.n);
   const auto dir = std::filesystem::temp_directory_path() /
@@ -163,10 +127,11 @@ int run(Options options) {
   std::filesystem::create_directories(dir);
   const std::string nltk_data = (dir / "nltk_data").string();
   const std::string pairs_path = (dir / "pairs.jsonl").string();
-  run_capture(fmt::format("/usr/bin/python3 '{}/metrics/nltk_reference.py' setup-wordnet '{}'",
-                          options.shared, nltk_data));
+  bench::run_capture(
+      fmt::format("/usr/bin/python3 '{}/metrics/nltk_reference.py' setup-wordnet '{}'",
+                  options.shared, nltk_data));
   std::cerr << fmt::format("running NLTK meteor_score on {} pairs...\n", options.nltk_n);
-  const auto python = nlohmann::json::parse(run_capture(fmt::format(
+  const auto python = nlohmann::json::parse(bench::run_capture(fmt::format(
       "/usr/bin/python3 '{}/bench/rouge_meteor/nltk_meteor.py' '{}/data' '{}' '{}' {} {} {}",
       REASONREC_SOURCE_DIR, options.shared, nltk_data, pairs_path, options.n, options.nltk_n,
       options.seed)));
@@ -257,8 +222,8 @@ int run(Options options) {
       "average {:.1f} at the end of the run). {}. Command: "
       "`build/bench/rouge_meteor/bench_rouge_meteor`.\n",
       n, python.at("nltk").get<std::string>(), options.nltk_n, max_diff, R, nltk_wall_rate, table,
-      load_seconds, rouge_baseline, cpu_name(), std::thread::hardware_concurrency(), load_average(),
-      reasonrec::bench::today_utc());
+      load_seconds, rouge_baseline, bench::cpu_name(), std::thread::hardware_concurrency(),
+      bench::load_average(), reasonrec::bench::today_utc());
   std::cout << section;
   if (options.write_md)
     reasonrec::bench::record_section(options.benchmarks_md, "rouge_meteor", section);

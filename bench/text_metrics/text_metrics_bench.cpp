@@ -25,6 +25,7 @@
 
 #include "benchmarks_md.hpp"
 #include "eval/text_metrics.hpp"
+#include "machine.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -48,17 +49,6 @@ struct Pair {
   std::vector<std::string> references;
 };
 
-std::string run_capture(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-  if (!pipe) throw Error("cannot run: " + command);
-  std::string out;
-  char buffer[65536];
-  std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0) out.append(buffer, got);
-  if (::pclose(pipe.release()) != 0) throw Error("command failed: " + command);
-  return out;
-}
-
 std::vector<Pair> read_pairs(const std::string& path) {
   std::ifstream in(path);
   std::vector<Pair> pairs;
@@ -71,23 +61,17 @@ std::vector<Pair> read_pairs(const std::string& path) {
   return pairs;
 }
 
-double cpu_seconds() {
-  timespec t{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
 // Best of `repeats` CPU seconds of one thread scoring pairs [0, count) at the sentence level
 // (CPU time, not wall-clock: the machine is shared, and NLTK is measured the same way).
 double timed_cpu(const eval::TextMetric& metric, const std::vector<Pair>& pairs, std::size_t count,
                  std::size_t repeats) {
   double best = 1e300;
   for (std::size_t r = 0; r < repeats; ++r) {
-    const double start = cpu_seconds();
+    const double start = bench::thread_cpu_seconds();
     for (std::size_t i = 0; i < count; ++i) {
       metric.sentence(pairs[i].candidate, pairs[i].references);
     }
-    best = std::min(best, cpu_seconds() - start);
+    best = std::min(best, bench::thread_cpu_seconds() - start);
   }
   return best;
 }
@@ -114,31 +98,13 @@ double timed(const eval::TextMetric& metric, const std::vector<Pair>& pairs, std
   return best;
 }
 
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown CPU";
-}
-
-double load_average() {
-  double loads[1] = {0.0};
-  return ::getloadavg(loads, 1) == 1 ? loads[0] : -1.0;
-}
-
 struct Row {
   std::string label;
   std::string baseline;  // the NLTK configuration it is compared with, or empty
 };
 
 int run(Options options) {
-  if (options.shared.empty()) {
-    const char* env = std::getenv("REASONREC_SHARED");
-    options.shared =
-        env ? env : (std::filesystem::path(REASONREC_SOURCE_DIR).parent_path() / "shared").string();
-  }
+  options.shared = bench::shared_dir(options.shared);
   if (options.threads == 0) options.threads = std::max(1U, std::thread::hardware_concurrency());
   options.nltk_n = std::min(options.nltk_n, options.n);
   const auto dir = std::filesystem::temp_directory_path() /
@@ -147,7 +113,7 @@ int run(Options options) {
   const std::string pairs_path = (dir / "pairs.jsonl").string();
   std::cerr << fmt::format("building {} pairs, running NLTK sentence_bleu on {}...\n", options.n,
                            options.nltk_n);
-  const auto python = nlohmann::json::parse(run_capture(fmt::format(
+  const auto python = nlohmann::json::parse(bench::run_capture(fmt::format(
       "/usr/bin/python3 '{}/bench/text_metrics/nltk_bleu.py' "
       "'{}/data/amazon2018_all_beauty_5core/All_Beauty_5.json.gz' '{}' {} {} {}",
       REASONREC_SOURCE_DIR, options.shared, pairs_path, options.n, options.nltk_n, options.seed)));
@@ -222,7 +188,7 @@ int run(Options options) {
       "times are inflated for both sides). {}. Command: "
       "`build/bench/text_metrics/bench_text_metrics`.\n",
       options.n, python.at("nltk").get<std::string>(), options.nltk_n, worst_diff, options.repeats,
-      table, cpu_name(), std::thread::hardware_concurrency(), load_average(),
+      table, bench::cpu_name(), std::thread::hardware_concurrency(), bench::load_average(),
       reasonrec::bench::today_utc());
   std::cout << section;
   if (options.write_md)

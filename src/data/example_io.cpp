@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "util/error.hpp"
+#include "util/jsonl.hpp"
 
 namespace reasonrec::data {
 
@@ -141,22 +142,10 @@ void write_examples(std::ostream& out, const std::vector<Example>& examples) {
 }
 
 std::vector<Example> read_examples(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, 0, "cannot open file");
   std::vector<Example> examples;
-  std::string text;
-  std::size_t line = 0;
-  while (std::getline(in, text)) {
-    ++line;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& err) {
-      throw InputError(path, line, std::string("malformed JSON: ") + err.what());
-    }
+  for_each_jsonl(path, [&](const nlohmann::json& j, std::size_t line) {
     examples.push_back(example_from_json(j, path, line));
-  }
+  });
   return examples;
 }
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <unordered_set>
 
-#include "data/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::data {
 
@@ -90,7 +90,7 @@ std::string unescape_html(std::string_view text) {
       out.push_back(text[i++]);
       continue;
     }
-    append_utf8(out, cp == 0xA0 ? 0x20 : cp);  // a no-break space is just a space in a prompt
+    utf8::append(out, cp == 0xA0 ? 0x20 : cp);  // a no-break space is just a space in a prompt
     i = semi + 1;
   }
   return out;
@@ -149,7 +149,7 @@ std::string clean_text(std::string_view raw) {
   // Decode first so that escaped tags (&lt;br&gt;) are stripped too, then collapse whitespace
   // (which also turns decoded no-break spaces into plain ones).
   std::string text = strip_tags(unescape_html(strip_tags(raw)));
-  if (!is_valid_utf8(text)) text = repair_utf8(text);
+  if (!utf8::is_valid(text)) text = utf8::sanitize_per_byte(text);
   return text;
 }
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "data/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::data {
 
@@ -234,7 +234,7 @@ class Parser {
           cp = read_hex(2);
           if (!unicode && cp >= 0x80) {
             out.push_back(static_cast<char>(cp));
-            append_utf8(latin_fallback, cp);
+            utf8::append(latin_fallback, cp);
             has_raw_bytes = true;
             continue;
           }
@@ -260,7 +260,7 @@ class Parser {
           }
           if (!unicode && cp >= 0x80) {
             out.push_back(static_cast<char>(cp & 0xff));
-            append_utf8(latin_fallback, cp & 0xff);
+            utf8::append(latin_fallback, cp & 0xff);
             has_raw_bytes = true;
             continue;
           }
@@ -275,11 +275,11 @@ class Parser {
           continue;
       }
       if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-      append_utf8(out, cp);
-      append_utf8(latin_fallback, cp);
+      utf8::append(out, cp);
+      utf8::append(latin_fallback, cp);
     }
-    if (has_raw_bytes && !is_valid_utf8(out)) out = std::move(latin_fallback);
-    if (!is_valid_utf8(out)) fail("string is not valid UTF-8");
+    if (has_raw_bytes && !utf8::is_valid(out)) out = std::move(latin_fallback);
+    if (!utf8::is_valid(out)) fail("string is not valid UTF-8");
     return out;
   }
 

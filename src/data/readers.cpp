@@ -12,8 +12,8 @@
 #include "data/item_text.hpp"
 #include "data/line_reader.hpp"
 #include "data/python_literal.hpp"
-#include "data/utf8.hpp"
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::data {
 
@@ -399,7 +399,7 @@ SourceReport read_reviews(const std::string& path, SourceFormat format,
     }
   };
   return read_lines(path, format, policy, read_header, [&](const Line& line) -> std::optional<Bad> {
-    if (!is_valid_utf8(line.text)) return Bad{"invalid UTF-8", "invalid UTF-8 in the line"};
+    if (!utf8::is_valid(line.text)) return Bad{"invalid UTF-8", "invalid UTF-8 in the line"};
     const auto fields = split_fields(line.text, ',');
     if (fields.size() != header.size()) {
       return Bad{"malformed CSV row", "expected " + std::to_string(header.size()) +
@@ -432,7 +432,7 @@ SourceReport read_meta(const std::string& path, SourceFormat format, const BadIn
   if (format == SourceFormat::MetaJson || format == SourceFormat::MetaPython) {
     const bool python = format == SourceFormat::MetaPython;
     return read_lines(path, format, policy, nullptr, [&](const Line& line) -> std::optional<Bad> {
-      if (!is_valid_utf8(line.text)) return Bad{"invalid UTF-8", "invalid UTF-8 in the line"};
+      if (!utf8::is_valid(line.text)) return Bad{"invalid UTF-8", "invalid UTF-8 in the line"};
       nlohmann::json j;
       if (python) {
         try {
@@ -481,7 +481,7 @@ SourceReport read_meta(const std::string& path, SourceFormat format, const BadIn
   return read_lines(
       path, format, policy, read_header,
       [&](const Line& line) -> std::optional<Bad> {
-        if (!is_valid_utf8(line.text)) return Bad{"invalid UTF-8", "invalid UTF-8 in the line"};
+        if (!utf8::is_valid(line.text)) return Bad{"invalid UTF-8", "invalid UTF-8 in the line"};
         if (record.empty()) record_line = line.number;
         if (!record.empty()) record.push_back('\n');
         record.append(line.text);

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "util/error.hpp"
+#include "util/jsonl.hpp"
 
 namespace reasonrec::eval {
 
@@ -166,22 +167,10 @@ void write_predictions(const std::string& path, const std::vector<Prediction>& p
 }
 
 std::vector<Prediction> read_predictions(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, 0, "cannot open file");
   std::vector<Prediction> predictions;
-  std::string text;
-  std::size_t line = 0;
-  while (std::getline(in, text)) {
-    ++line;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& err) {
-      throw InputError(path, line, std::string("malformed JSON: ") + err.what());
-    }
+  for_each_jsonl(path, [&](const nlohmann::json& j, std::size_t line) {
     predictions.push_back(prediction_from_json(j, path, line));
-  }
+  });
   return predictions;
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "eval/python_unicode_tables.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::eval::pytext {
 
@@ -90,7 +91,7 @@ void append_code_point_or_byte(std::string& out, char32_t c) {
   if (c >= kEscapeBase + 0x80 && c <= kEscapeBase + 0xFF) {
     out.push_back(static_cast<char>(c - kEscapeBase));  // an invalid byte, kept as it was
   } else {
-    append_utf8(out, c);
+    utf8::append(out, c);
   }
 }
 
@@ -111,52 +112,12 @@ std::size_t space_at(std::string_view text, std::size_t pos, std::uint8_t cls) {
 }  // namespace
 
 char32_t next_code_point(std::string_view text, std::size_t& pos) {
-  const auto b0 = static_cast<unsigned char>(text[pos]);
-  if (b0 < 0x80) {
-    ++pos;
-    return b0;
+  const utf8::Char c = utf8::decode(text, pos);
+  if (!c.valid) {
+    return kEscapeBase + static_cast<unsigned char>(text[pos++]);
   }
-  std::size_t need = 0;
-  char32_t c = 0;
-  char32_t min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1, c = b0 & 0x1F, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2, c = b0 & 0x0F, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3, c = b0 & 0x07, min = 0x10000;
-  }
-  bool ok = need != 0 && pos + need < text.size();
-  for (std::size_t k = 1; ok && k <= need; ++k) {
-    const auto b = static_cast<unsigned char>(text[pos + k]);
-    ok = is_continuation(b);
-    c = (c << 6) | (b & 0x3F);
-  }
-  if (ok && (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))) ok = false;
-  if (!ok) {
-    ++pos;
-    return kEscapeBase + b0;
-  }
-  pos += need + 1;
-  return c;
-}
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
+  pos += c.length;
+  return c.code_point;
 }
 
 std::u32string decode(std::string_view text) {
@@ -282,7 +243,7 @@ std::string lower(std::string_view text) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char32_t c = s[i];
     if (c == kCapitalSigma) {
-      append_utf8(out, final_sigma(s, i) ? kFinalSigma : kSmallSigma);
+      utf8::append(out, final_sigma(s, i) ? kFinalSigma : kSmallSigma);
     } else if (c == kDottedCapitalI) {
       out += "i\xCC\x87";
     } else {

@@ -14,7 +14,6 @@ namespace reasonrec::eval::pytext {
 // Decodes one code point starting at text[pos] and advances pos past it. An invalid or
 // truncated sequence yields U+DC80 + byte (like Python's surrogateescape) for one byte.
 char32_t next_code_point(std::string_view text, std::size_t& pos);
-void append_utf8(std::string& out, char32_t code_point);
 std::u32string decode(std::string_view text);
 std::string encode(std::u32string_view text);
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "support/run.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::test {
 namespace {
@@ -17,9 +18,7 @@ using nlohmann::json;
 namespace pytext = eval::pytext;
 
 std::string utf8(char32_t c) {
-  std::string s;
-  pytext::append_utf8(s, c);
-  return s;
+  return ::reasonrec::utf8::encode(c);
 }
 
 bool is_surrogate(char32_t c) {

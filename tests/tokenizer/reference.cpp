@@ -78,6 +78,8 @@ Reference run_reference(const std::vector<std::string>& args,
   Reference ref;
   ref.ids = json.at("ids").get<std::vector<std::vector<std::int32_t>>>();
   ref.decoded = json.at("decoded").get<std::vector<std::string>>();
+  if (json.contains("prefixes"))
+    ref.prefixes = json.at("prefixes").get<std::vector<std::vector<std::string>>>();
   if (ref.ids.size() != texts.size())
     throw std::runtime_error("reference.mjs returned a wrong count");
   return ref;

@@ -24,6 +24,8 @@ const std::vector<std::string>& review_texts();
 struct Reference {
   std::vector<std::vector<std::int32_t>> ids;
   std::vector<std::string> decoded;
+  // Mode "hf-prefixes" only: prefixes[i][k] is the decode of ids[i][0..k].
+  std::vector<std::vector<std::string>> prefixes;
 };
 // Runs tests/tokenizer/node/reference.mjs with `args` (the texts file is appended).
 Reference run_reference(const std::vector<std::string>& args,

@@ -7,9 +7,9 @@
 #include <map>
 
 #include "engine/tokenizer/tokenizer.hpp"
-#include "engine/tokenizer/utf8.hpp"
 #include "reference.hpp"
 #include "support/paths.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <ctime>
 
-#include "engine/chat/utf8.hpp"
+#include "engine/chat/python_str.hpp"
 
 namespace reasonrec::engine::jinja {
 namespace {

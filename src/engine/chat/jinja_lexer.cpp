@@ -2,8 +2,9 @@
 
 #include <cctype>
 
-#include "engine/chat/utf8.hpp"
+#include "engine/chat/python_str.hpp"
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine::jinja {
 namespace {
@@ -353,7 +354,7 @@ class Lexer {
                  ++k) {
               value = value * 8 + static_cast<unsigned>(src_[pos_++] - '0');
             }
-            append_utf8(out, value);
+            utf8::append(out, value);
           } else {
             out += '\\';  // Python keeps unknown escapes as written
             out += e;
@@ -373,7 +374,7 @@ class Lexer {
           value * 16 + static_cast<char32_t>(is_digit(h) ? h - '0' : (std::tolower(h) - 'a' + 10));
     }
     if (value > 0x10FFFF) fail("illegal Unicode character in string literal");
-    append_utf8(out, value);
+    utf8::append(out, value);
   }
 
   std::string src_;

@@ -4,7 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "engine/chat/utf8.hpp"
+#include "engine/chat/python_str.hpp"
+#include "util/json_string.hpp"
 
 namespace reasonrec::engine::jinja {
 
@@ -117,45 +118,6 @@ std::string repr_string(const std::string& s) {
   return out;
 }
 
-void json_string(std::string& out, const std::string& s) {
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 void json_dump(std::string& out, const Value& v, std::optional<int> indent, int level) {
   const auto newline = [&](int lvl) {
     out += '\n';
@@ -173,7 +135,7 @@ void json_dump(std::string& out, const Value& v, std::optional<int> indent, int 
            : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity")
                            : python_float_repr(d);
   } else if (v.is_string()) {
-    json_string(out, v.as_string());
+    append_json_string(out, v.as_string(), InvalidUtf8::kKeep);
   } else if (v.is_list()) {
     const auto& items = v.as_list();
     if (items.empty()) {
@@ -201,7 +163,7 @@ void json_dump(std::string& out, const Value& v, std::optional<int> indent, int 
       if (!first) out += indent ? "," : ", ";
       first = false;
       if (indent) newline(level + 1);
-      json_string(out, key);
+      append_json_string(out, key, InvalidUtf8::kKeep);
       out += ": ";
       json_dump(out, item, indent, level + 1);
     }

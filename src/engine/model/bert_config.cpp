@@ -1,6 +1,6 @@
 #include "engine/model/bert_config.hpp"
 
-#include "engine/model/encoder_config_reader.hpp"
+#include "engine/model/config_reader.hpp"
 
 namespace reasonrec::engine {
 
@@ -42,7 +42,7 @@ std::int64_t BertConfig::max_input_length() const {
 }
 
 BertConfig BertConfig::from_json(const nlohmann::json& json, const std::string& source) {
-  encoder_detail::ConfigReader r(json, source);
+  ConfigReader r(json, source);
   BertConfig c;
   c.model_type = r.string("model_type", "bert");
   if (c.model_type != "bert" && !is_roberta_type(c.model_type)) {

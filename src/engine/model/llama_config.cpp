@@ -1,64 +1,14 @@
 #include "engine/model/llama_config.hpp"
 
+#include "engine/model/config_reader.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::engine {
 namespace {
 
-class Reader {
- public:
-  Reader(const nlohmann::json& json, const std::string& source) : json_(json), source_(source) {}
-
-  [[noreturn]] void fail(const std::string& field, const std::string& why) const {
-    throw InputError(source_, 0, "field \"" + field + "\" " + why);
-  }
-
-  std::int64_t integer(const std::string& field, std::optional<std::int64_t> fallback = {}) const {
-    auto it = json_.find(field);
-    if (it == json_.end() || it->is_null()) {
-      if (fallback) return *fallback;
-      fail(field, "is missing");
-    }
-    if (!it->is_number_integer()) fail(field, "must be an integer, got " + it->dump());
-    const auto value = it->get<std::int64_t>();
-    if (value < 0) fail(field, "must not be negative, got " + it->dump());
-    return value;
-  }
-
-  double number(const std::string& field, double fallback) const {
-    auto it = json_.find(field);
-    if (it == json_.end() || it->is_null()) return fallback;
-    if (!it->is_number()) fail(field, "must be a number, got " + it->dump());
-    return it->get<double>();
-  }
-
-  bool boolean(const std::string& field, bool fallback) const {
-    auto it = json_.find(field);
-    if (it == json_.end() || it->is_null()) return fallback;
-    if (!it->is_boolean()) fail(field, "must be true or false, got " + it->dump());
-    return it->get<bool>();
-  }
-
-  std::string string(const std::string& field, const std::string& fallback) const {
-    auto it = json_.find(field);
-    if (it == json_.end() || it->is_null()) return fallback;
-    if (!it->is_string()) fail(field, "must be a string, got " + it->dump());
-    return it->get<std::string>();
-  }
-
-  const nlohmann::json* find(const std::string& field) const {
-    auto it = json_.find(field);
-    return it == json_.end() || it->is_null() ? nullptr : &*it;
-  }
-
- private:
-  const nlohmann::json& json_;
-  const std::string& source_;
-};
-
 RopeScaling parse_rope_scaling(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) throw InputError(source, 0, "field \"rope_scaling\" must be an object");
-  Reader r(json, source);
+  ConfigReader r(json, source);
   std::string type = r.string("rope_type", r.string("type", ""));
   RopeScaling s;
   s.factor = r.number("factor", 1.0);
@@ -118,8 +68,7 @@ bool is_llama_family(const nlohmann::json& config) {
 }
 
 LlamaConfig LlamaConfig::from_json(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object()) throw InputError(source, 0, "config is not a JSON object");
-  Reader r(json, source);
+  ConfigReader r(json, source);  // throws "config is not a JSON object" itself
   LlamaConfig c;
   c.model_type = r.string("model_type", "");
   if (c.model_type != "llama" && c.model_type != "qwen2" && c.model_type != "mistral") {

@@ -1,6 +1,6 @@
 #include "engine/model/t5_config.hpp"
 
-#include "engine/model/encoder_config_reader.hpp"
+#include "engine/model/config_reader.hpp"
 
 namespace reasonrec::engine {
 
@@ -32,7 +32,7 @@ bool is_t5(const nlohmann::json& config) {
 }
 
 T5Config T5Config::from_json(const nlohmann::json& json, const std::string& source) {
-  encoder_detail::ConfigReader r(json, source);
+  ConfigReader r(json, source);
   T5Config c;
   const std::string type = r.string("model_type", "t5");
   if (type != "t5") r.fail("model_type", "\"" + type + "\" is not t5");

@@ -7,7 +7,7 @@
 #include "engine/tokenizer/json_fields.hpp"
 #include "engine/tokenizer/normalizer.hpp"
 #include "engine/tokenizer/unicode.hpp"
-#include "engine/tokenizer/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine {
 

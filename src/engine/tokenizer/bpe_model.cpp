@@ -4,7 +4,7 @@
 
 #include "engine/tokenizer/json_fields.hpp"
 #include "engine/tokenizer/model.hpp"
-#include "engine/tokenizer/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine {
 

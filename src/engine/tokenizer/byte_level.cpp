@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "engine/tokenizer/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine::byte_level {
 

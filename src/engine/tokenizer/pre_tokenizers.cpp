@@ -7,7 +7,7 @@
 #include "engine/tokenizer/pre_tokenizer.hpp"
 #include "engine/tokenizer/split_behavior.hpp"
 #include "engine/tokenizer/unicode.hpp"
-#include "engine/tokenizer/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine {
 

@@ -3,8 +3,8 @@
 #include <cstring>
 
 #include "engine/tokenizer/unicode.hpp"
-#include "engine/tokenizer/utf8.hpp"
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine {
 

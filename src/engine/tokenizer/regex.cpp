@@ -5,8 +5,8 @@
 
 #include <cctype>
 
-#include "engine/tokenizer/utf8.hpp"
 #include "util/error.hpp"
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine {
 

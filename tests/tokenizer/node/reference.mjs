@@ -1,6 +1,8 @@
 // Reference tokenizations for tests/tokenizer, from third_party/node (scripts/setup_node.sh).
 //   node reference.mjs gpt3 TEXTS.json          gpt-3-encoder (GPT-2's own JS encoder)
 //   node reference.mjs hf DIR TEXTS.json         transformers.js on DIR/tokenizer.json
+//   node reference.mjs hf-prefixes DIR TEXTS.json  the same, plus "prefixes": the decode of
+//                                                every prefix ids[0..k] (streaming decode)
 // TEXTS.json is a JSON array of strings. Prints {"ids": [[...]], "decoded": [...]}.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +24,7 @@ if (mode === 'gpt3') {
     result.ids.push(ids);
     result.decoded.push(ids.length ? encoder.decode(ids) : '');
   }
-} else if (mode === 'hf') {
+} else if (mode === 'hf' || mode === 'hf-prefixes') {
   const transformers = await import(pathToFileURL(require.resolve('@huggingface/transformers')).href);
   const dir = args[0];
   const configPath = path.join(dir, 'tokenizer_config.json');
@@ -34,9 +36,13 @@ if (mode === 'gpt3') {
     result.ids.push(ids);
     // transformers.js refuses to decode an empty list.
     result.decoded.push(ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : '');
+    if (mode === 'hf-prefixes') {
+      result.prefixes ??= [];
+      result.prefixes.push(ids.map((_, k) => tokenizer.decode(ids.slice(0, k + 1), { skip_special_tokens: true })));
+    }
   }
 } else {
-  console.error('usage: reference.mjs gpt3 TEXTS.json | hf DIR TEXTS.json');
+  console.error('usage: reference.mjs gpt3 TEXTS.json | hf DIR TEXTS.json | hf-prefixes DIR TEXTS.json');
   process.exit(2);
 }
 process.stdout.write(JSON.stringify(result));

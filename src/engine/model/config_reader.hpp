@@ -1,7 +1,7 @@
 #pragma once
 
-// Typed reads of config.json fields for the encoder configs (BERT, T5), each failure an
-// InputError naming the file and the field.
+// Typed reads of config.json fields for the model configs (Llama family, BERT, T5), each
+// failure an InputError naming the file and the field.
 
 #include <cstdint>
 #include <optional>
@@ -11,7 +11,7 @@
 
 #include "util/error.hpp"
 
-namespace reasonrec::engine::encoder_detail {
+namespace reasonrec::engine {
 
 class ConfigReader {
  public:
@@ -68,9 +68,15 @@ class ConfigReader {
     return it->get<std::string>();
   }
 
+  // The field's value for checks of its own, or nullptr when it is missing or null.
+  const nlohmann::json* find(const std::string& field) const {
+    auto it = json_.find(field);
+    return it == json_.end() || it->is_null() ? nullptr : &*it;
+  }
+
  private:
   const nlohmann::json& json_;
   const std::string& source_;
 };
 
-}  // namespace reasonrec::engine::encoder_detail
+}  // namespace reasonrec::engine

@@ -1,43 +1,18 @@
-#include "engine/chat/utf8.hpp"
+#include "engine/chat/python_str.hpp"
 
 #include <algorithm>
+
+#include "util/utf8.hpp"
 
 namespace reasonrec::engine::jinja {
 
 std::vector<CodePoint> code_points(std::string_view s) {
   std::vector<CodePoint> out;
   out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    char32_t c = 0;
-    if (b < 0x80) {
-      n = 1;
-      c = b;
-    } else if ((b & 0xE0) == 0xC0) {
-      n = 2;
-      c = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-      n = 3;
-      c = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-      n = 4;
-      c = b & 0x07;
-    }
-    bool valid = n > 0 && i + n <= s.size();
-    for (std::size_t k = 1; valid && k < n; ++k) {
-      const auto cont = static_cast<unsigned char>(s[i + k]);
-      if ((cont & 0xC0) != 0x80) valid = false;
-      c = (c << 6) | (cont & 0x3F);
-    }
-    if (!valid) {
-      out.push_back({0xFFFD, i, 1});
-      ++i;
-      continue;
-    }
-    out.push_back({c, i, n});
-    i += n;
+  for (std::size_t i = 0; i < s.size();) {
+    const utf8::Char c = utf8::decode_lenient(s, i);
+    out.push_back({c.code_point, i, c.length});
+    i += c.length;
   }
   return out;
 }
@@ -92,24 +67,6 @@ std::string_view strip_chars(std::string_view s, std::string_view chars, bool le
   return strip_if(s, left, right, [&](char32_t c) {
     return std::any_of(set.begin(), set.end(), [c](const CodePoint& p) { return p.value == c; });
   });
-}
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
 }
 
 }  // namespace reasonrec::engine::jinja

@@ -1,17 +1,17 @@
 #pragma once
 
-// Code-point helpers for template strings (UTF-8). Python's str methods count and strip code
+// Python str helpers for template strings (UTF-8). Python's str methods count and strip code
 // points, so length, slicing and strip must not work on bytes.
 
 #include <cstddef>
-#include <string>
 #include <string_view>
 #include <vector>
 
 namespace reasonrec::engine::jinja {
 
-// One code point and the bytes it occupies. Invalid bytes become single-byte code points
-// (U+FFFD value) so that hostile input never crashes and round-trips byte for byte.
+// One code point and the bytes it occupies. Decoding is utf8::decode_lenient: invalid bytes
+// become single-byte code points (U+FFFD value) so that hostile input never crashes and
+// round-trips byte for byte.
 struct CodePoint {
   char32_t value;
   std::size_t offset;
@@ -28,6 +28,5 @@ std::string_view lstrip(std::string_view s);
 std::string_view rstrip(std::string_view s);
 // Python's str.strip(chars) family with explicit characters.
 std::string_view strip_chars(std::string_view s, std::string_view chars, bool left, bool right);
-void append_utf8(std::string& out, char32_t c);
 
 }  // namespace reasonrec::engine::jinja
