@@ -21,17 +21,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// Each test builds its own model in its own scratch directory: ctest runs the tests of this
-// binary as separate processes, in parallel.
-class ServeEndToEnd : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = scratch_dir();
-    model_ = tiny_random_model(dir_);
-  }
-  std::filesystem::path dir_;
-  std::filesystem::path model_;
-};
+using ServeEndToEnd = TinyServeModelTest;
 
 std::vector<json> read_lines(const std::filesystem::path& file) {
   std::ifstream in(file);

@@ -19,6 +19,7 @@
 #include "engine/local_model.hpp"
 #include "support/paths.hpp"
 #include "support/run.hpp"
+#include "support/tiny_llama.hpp"
 
 namespace reasonrec::test {
 namespace {
@@ -46,20 +47,7 @@ std::filesystem::path tiny_random_model(const std::filesystem::path& dir) {
                      "--tokenizer", (models / "tok512.bin").string(), "--out", converted.string()});
   if (r.exit_code != 0) throw std::runtime_error("convert failed: " + r.err);
   const auto model = dir / "tiny";
-  const nlohmann::json config = {{"architectures", {"LlamaForCausalLM"}},
-                                 {"model_type", "llama"},
-                                 {"vocab_size", 512},
-                                 {"hidden_size", 32},
-                                 {"intermediate_size", 64},
-                                 {"num_hidden_layers", 2},
-                                 {"num_attention_heads", 4},
-                                 {"num_key_value_heads", 2},
-                                 {"max_position_embeddings", 16384},
-                                 {"rms_norm_eps", 1e-5},
-                                 {"rope_theta", 10000.0},
-                                 {"tie_word_embeddings", true},
-                                 {"bos_token_id", 1},
-                                 {"eos_token_id", 2}};
+  const nlohmann::json config = tiny_llama_config(16384);
   engine::write_random_llama(model, config, 7, 0.5);
   for (const char* file : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
     if (std::filesystem::exists(converted / file)) {

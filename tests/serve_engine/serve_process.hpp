@@ -6,11 +6,27 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "support/paths.hpp"
+
 namespace reasonrec::test {
 
 // A tiny Llama-shaped model with random weights and the stories260K tokenizer (converted by
 // `reasonrec convert llama2c`), with a context long enough for the paper's prompts.
 std::filesystem::path tiny_random_model(const std::filesystem::path& dir);
+
+// Each test builds its own model in its own scratch directory: ctest runs the tests of a binary
+// as separate processes, in parallel.
+class TinyServeModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = scratch_dir();
+    model_ = tiny_random_model(dir_);
+  }
+  std::filesystem::path dir_;
+  std::filesystem::path model_;
+};
 
 // `reasonrec serve` as a child process on a free loopback port; SIGTERM on destruction.
 class ServeProcess {

@@ -21,15 +21,7 @@ namespace {
 
 using json = nlohmann::json;
 
-class ServeStreaming : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = scratch_dir();
-    model_ = tiny_random_model(dir_);
-  }
-  std::filesystem::path dir_;
-  std::filesystem::path model_;
-};
+using ServeStreaming = TinyServeModelTest;
 
 // The samples of /metrics, by name.
 std::map<std::string, double> metrics_of(int port) {

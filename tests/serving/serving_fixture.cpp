@@ -9,26 +9,14 @@
 
 #include "engine/checkpoint/llama2c_tokenizer.hpp"
 #include "support/paths.hpp"
+#include "support/tiny_llama.hpp"
 #include "util/random.hpp"
 
 namespace reasonrec::engine::test {
 namespace {
 
 const nlohmann::json& tiny_config() {
-  static const nlohmann::json config = {{"architectures", {"LlamaForCausalLM"}},
-                                        {"model_type", "llama"},
-                                        {"vocab_size", 512},
-                                        {"hidden_size", 32},
-                                        {"intermediate_size", 64},
-                                        {"num_hidden_layers", 2},
-                                        {"num_attention_heads", 4},
-                                        {"num_key_value_heads", 2},
-                                        {"max_position_embeddings", 4096},
-                                        {"rms_norm_eps", 1e-5},
-                                        {"rope_theta", 10000.0},
-                                        {"tie_word_embeddings", true},
-                                        {"bos_token_id", 1},
-                                        {"eos_token_id", 2}};
+  static const nlohmann::json config = reasonrec::test::tiny_llama_config(4096);
   return config;
 }
 
