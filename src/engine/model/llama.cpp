@@ -103,6 +103,26 @@ torch::Tensor apply_dropout(const torch::Tensor& x, double p, bool training) {
   return training && p > 0.0 ? torch::dropout(x, p, true) : x;
 }
 
+// Whether x W^T + b can go to MatVec for every (W, b): one fp32 row on the CPU, contiguous
+// fp32 weights and biases, and no gradient to record.
+bool single_row_product(
+    const torch::Tensor& x,
+    std::initializer_list<std::pair<const torch::Tensor&, const torch::Tensor&>> weights) {
+  const std::int64_t in = x.size(-1);
+  if (x.numel() != in || x.scalar_type() != torch::kFloat32 || !x.device().is_cpu()) return false;
+  const bool recording = torch::GradMode::is_enabled();
+  if (recording && x.requires_grad()) return false;
+  auto plain = [&](const torch::Tensor& t) {
+    return t.scalar_type() == torch::kFloat32 && t.device().is_cpu() && t.is_contiguous() &&
+           !(recording && t.requires_grad());
+  };
+  for (const auto& [weight, bias] : weights) {
+    if (!plain(weight) || weight.dim() != 2 || weight.size(1) != in) return false;
+    if (bias.defined() && (!plain(bias) || bias.numel() != weight.size(0))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void configure_cpu_threads() {
@@ -308,7 +328,13 @@ LlamaModel LlamaModel::build(LlamaConfig config, const TensorSource& take) {
     m.layers_.push_back(std::move(layer));
   }
   m.inv_freq_ = scaled_inv_freq(c, m.attention_factor_);
+  m.matvec_ = std::make_shared<MatVec>();
   return m;
+}
+
+void LlamaModel::set_matvec(bool enabled) {
+  if (enabled != static_cast<bool>(matvec_))
+    matvec_ = enabled ? std::make_shared<MatVec>() : nullptr;
 }
 
 LlamaModel LlamaModel::load(const CheckpointDir& checkpoint) {
@@ -443,9 +469,11 @@ torch::Tensor LlamaModel::attention(const Layer& layer, const torch::Tensor& x,
   const std::int64_t B = x.size(0), T = x.size(1);
   const std::int64_t H = config_.num_attention_heads, G = config_.num_key_value_heads;
   const std::int64_t hd = config_.head_dim, rep = H / G;
-  torch::Tensor q = linear(x, layer.q_w, layer.q_b).view({B, T, H, hd}).transpose(1, 2);
-  torch::Tensor k = linear(x, layer.k_w, layer.k_b).view({B, T, G, hd}).transpose(1, 2);
-  torch::Tensor v = linear(x, layer.v_w, layer.v_b).view({B, T, G, hd}).transpose(1, 2);
+  const auto qkv =
+      project(x, {{layer.q_w, layer.q_b}, {layer.k_w, layer.k_b}, {layer.v_w, layer.v_b}});
+  torch::Tensor q = qkv[0].view({B, T, H, hd}).transpose(1, 2);
+  torch::Tensor k = qkv[1].view({B, T, G, hd}).transpose(1, 2);
+  torch::Tensor v = qkv[2].view({B, T, G, hd}).transpose(1, 2);
   q = q * cos + rotate_half(q) * sin;
   k = k * cos + rotate_half(k) * sin;
 
@@ -474,7 +502,7 @@ torch::Tensor LlamaModel::attention(const Layer& layer, const torch::Tensor& x,
   probs = apply_dropout(probs, dropout_.attention, dropout_.training);
   const torch::Tensor out =
       torch::matmul(probs, all_v).view({B, H, T, hd}).transpose(1, 2).reshape({B, T, H * hd});
-  return linear(out, layer.o_w, layer.o_b);
+  return project(out, {{layer.o_w, layer.o_b}})[0];
 }
 
 torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const torch::Tensor& positions,
@@ -519,9 +547,8 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const torch::Tens
     h = attention(layer, h, cos, sin, mask, l, cache);
     x = x + apply_dropout(h, dropout_.residual, dropout_.training);
     h = rms_norm(x, layer.post_norm, config_.rms_norm_eps);
-    h = linear(
-        torch::silu(linear(h, layer.gate_w, layer.gate_b)) * linear(h, layer.up_w, layer.up_b),
-        layer.down_w, layer.down_b);
+    const auto gate_up = project(h, {{layer.gate_w, layer.gate_b}, {layer.up_w, layer.up_b}});
+    h = project(torch::silu(gate_up[0]) * gate_up[1], {{layer.down_w, layer.down_b}})[0];
     x = x + apply_dropout(h, dropout_.residual, dropout_.training);
   }
   cache.length_ = total;
@@ -529,7 +556,29 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const torch::Tens
 }
 
 torch::Tensor LlamaModel::logits(const torch::Tensor& hidden) const {
-  return linear(hidden, lm_head_, torch::Tensor());
+  return project(hidden, {{lm_head_, torch::Tensor()}})[0];
+}
+
+std::vector<torch::Tensor> LlamaModel::project(
+    const torch::Tensor& x,
+    std::initializer_list<std::pair<const torch::Tensor&, const torch::Tensor&>> weights) const {
+  std::vector<torch::Tensor> out;
+  if (!matvec_ || !MatVec::supported() || !single_row_product(x, weights)) {
+    for (const auto& [weight, bias] : weights) out.push_back(linear(x, weight, bias));
+    return out;
+  }
+  const torch::Tensor row = x.contiguous();
+  std::vector<MatVecProduct> products;
+  for (const auto& [weight, bias] : weights) {
+    std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = weight.size(0);
+    out.push_back(torch::empty(shape));
+    products.push_back({weight.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
+                        weight.size(0), weight.size(1), row.data_ptr<float>(),
+                        out.back().data_ptr<float>()});
+  }
+  matvec_->run(products);
+  return out;
 }
 
 }  // namespace reasonrec::engine

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +15,7 @@
 
 #include "engine/checkpoint/checkpoint_dir.hpp"
 #include "engine/model/llama_config.hpp"
+#include "engine/model/matvec.hpp"
 
 namespace reasonrec::engine {
 
@@ -90,6 +93,10 @@ class LlamaModel {
 
   void set_dropout(DropoutOptions dropout) { dropout_ = dropout; }
 
+  // Single-row products (batch-1 decoding) through MatVec (the default) or, when off, through
+  // torch::mv and BLAS: bench/decode compares the two.
+  void set_matvec(bool enabled);
+
   // Runs `tokens` [B, T] (int64) at rotary `positions` [B, T] (int64); `valid` [B, T] (bool)
   // is false for padding, which no other token attends to. Appends the T new columns to
   // `cache` and returns the final-norm hidden states [B, T, hidden].
@@ -111,6 +118,11 @@ class LlamaModel {
   torch::Tensor attention(const Layer& layer, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask, std::size_t index,
                           KvCache& cache) const;
+  // x W^T + b for each (W, b): one MatVec job when x is a single row and no gradient is
+  // wanted, linear() per pair otherwise.
+  std::vector<torch::Tensor> project(
+      const torch::Tensor& x,
+      std::initializer_list<std::pair<const torch::Tensor&, const torch::Tensor&>> weights) const;
   // cos/sin [B, T, head_dim] for these positions under the config's rope scaling.
   std::pair<torch::Tensor, torch::Tensor> rotary(const torch::Tensor& positions) const;
 
@@ -122,6 +134,7 @@ class LlamaModel {
   std::vector<float> inv_freq_;  // per head_dim/2, after static rope scaling
   float attention_factor_ = 1.0f;
   DropoutOptions dropout_;
+  std::shared_ptr<MatVec> matvec_;  // shared by copies; threads start on first use
 };
 
 // fp32 y = x W^T + b that uses a matrix-vector product when x holds a single row (5x faster
