@@ -16,6 +16,7 @@
 #include "engine/checkpoint/checkpoint_dir.hpp"
 #include "engine/model/llama_config.hpp"
 #include "engine/model/matvec.hpp"
+#include "engine/model/projection.hpp"
 
 namespace reasonrec::engine {
 
@@ -118,11 +119,9 @@ class LlamaModel {
   torch::Tensor attention(const Layer& layer, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask, std::size_t index,
                           KvCache& cache) const;
-  // x W^T + b for each (W, b): one MatVec job when x is a single row and no gradient is
-  // wanted, linear() per pair otherwise.
-  std::vector<torch::Tensor> project(
-      const torch::Tensor& x,
-      std::initializer_list<std::pair<const torch::Tensor&, const torch::Tensor&>> weights) const;
+  // engine::project with this model's MatVec.
+  std::vector<torch::Tensor> project(const torch::Tensor& x,
+                                     std::initializer_list<WeightAndBias> weights) const;
   // cos/sin [B, T, head_dim] for these positions under the config's rope scaling.
   std::pair<torch::Tensor, torch::Tensor> rotary(const torch::Tensor& positions) const;
 
@@ -136,11 +135,6 @@ class LlamaModel {
   DropoutOptions dropout_;
   std::shared_ptr<MatVec> matvec_;  // shared by copies; threads start on first use
 };
-
-// fp32 y = x W^T + b that uses a matrix-vector product when x holds a single row (5x faster
-// than a one-row GEMM on CPU).
-torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight,
-                     const torch::Tensor& bias);
 
 // Sets libtorch's intra-op threads to 1 (OpenBLAS threads its own GEMMs): the default mix of
 // both thread pools is several times slower. Idempotent.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/model/projection.hpp"
 #include "engine/weights.hpp"
 #include "util/error.hpp"
 
@@ -11,10 +12,6 @@ namespace reasonrec::engine {
 namespace {
 
 constexpr float mask_value = std::numeric_limits<float>::lowest();
-
-torch::Tensor project(const torch::Tensor& x, const torch::Tensor& w) {
-  return torch::matmul(x, w.t());
-}
 
 // T5's LayerNorm: scale only, no mean subtraction, no bias.
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& w, double eps) {
@@ -152,6 +149,7 @@ T5Model T5Model::load(const CheckpointDir& checkpoint) {
     m.decoder_.push_back(std::move(b));
   }
   m.decoder_final_norm_ = load_f32(checkpoint, "decoder.final_layer_norm.weight", {d});
+  m.matvec_ = std::make_shared<MatVec>();
   return m;
 }
 
@@ -211,10 +209,15 @@ torch::Tensor T5Model::position_bias(std::int64_t query_start, std::int64_t quer
   return torch::embedding(table, buckets).permute({2, 0, 1}).unsqueeze(0);
 }
 
+torch::Tensor T5Model::project(const torch::Tensor& x, const torch::Tensor& w) const {
+  return engine::project(matvec_.get(), x, {{w, torch::Tensor()}})[0];
+}
+
 torch::Tensor T5Model::feed_forward(const FeedForward& ff, const torch::Tensor& x) const {
   torch::Tensor h;
   if (config_.gated) {
-    h = activate(project(x, ff.wi_0), config_.activation) * project(x, ff.wi_1);
+    const auto both = engine::project(matvec_.get(), x, {{ff.wi_0, {}}, {ff.wi_1, {}}});
+    h = activate(both[0], config_.activation) * both[1];
   } else {
     h = activate(project(x, ff.wi), config_.activation);
   }
@@ -316,13 +319,13 @@ torch::Tensor T5Model::decode(const torch::Tensor& ids, T5DecoderCache& cache) c
   for (std::size_t l = 0; l < decoder_.size(); ++l) {
     const DecoderBlock& b = decoder_[l];
     const torch::Tensor n = rms_norm(x, b.self_norm, config_.layer_norm_epsilon);
-    cache.self_keys[l] =
-        torch::cat({cache.self_keys[l], split_heads(project(n, b.self_attention.k), h, dk)}, 2);
-    cache.self_values[l] =
-        torch::cat({cache.self_values[l], split_heads(project(n, b.self_attention.v), h, dk)}, 2);
+    const Attention& self = b.self_attention;
+    const auto qkv = engine::project(matvec_.get(), n, {{self.q, {}}, {self.k, {}}, {self.v, {}}});
+    cache.self_keys[l] = torch::cat({cache.self_keys[l], split_heads(qkv[1], h, dk)}, 2);
+    cache.self_values[l] = torch::cat({cache.self_values[l], split_heads(qkv[2], h, dk)}, 2);
     const torch::Tensor a =
-        attend(split_heads(project(n, b.self_attention.q), h, dk), cache.self_keys[l],
-               cache.self_values[l], self_bias, config_.dropout_rate, training_);
+        attend(split_heads(qkv[0], h, dk), cache.self_keys[l], cache.self_values[l], self_bias,
+               config_.dropout_rate, training_);
     x = x + torch::dropout(project(a, b.self_attention.o), config_.dropout_rate, training_);
     const torch::Tensor cn = rms_norm(x, b.cross_norm, config_.layer_norm_epsilon);
     const torch::Tensor ca =

@@ -3,6 +3,7 @@
 // Internal to the engine (includes torch): the T5 / Flan-T5 encoder-decoder.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "engine/checkpoint/checkpoint_dir.hpp"
+#include "engine/model/matvec.hpp"
 #include "engine/model/t5_config.hpp"
 
 namespace reasonrec::engine {
@@ -77,6 +79,8 @@ class T5Model {
   torch::Tensor position_bias(std::int64_t query_start, std::int64_t query_length,
                               std::int64_t key_length, bool bidirectional) const;
   torch::Tensor feed_forward(const FeedForward& ff, const torch::Tensor& x) const;
+  // x W^T: MatVec for a single row (batch-1 decoding), BLAS otherwise.
+  torch::Tensor project(const torch::Tensor& x, const torch::Tensor& w) const;
 
   T5Config config_;
   torch::Tensor shared_;
@@ -86,6 +90,7 @@ class T5Model {
   std::vector<DecoderBlock> decoder_;
   torch::Tensor encoder_final_norm_, decoder_final_norm_;
   bool training_ = false;
+  std::shared_ptr<MatVec> matvec_;  // shared by copies; threads start on first use
 };
 
 // transformers' _relative_position_bucket over an int64 tensor of key - query offsets.
