@@ -100,15 +100,6 @@ llm::BackendConfig backend_config(const PredictArgs& a) {
   return c;
 }
 
-void write_atomically(const std::string& path, const std::vector<eval::Prediction>& predictions) {
-  // A kill while writing leaves the previous file (or none), never half of one.
-  const std::string tmp = path + ".tmp";
-  eval::write_predictions(tmp, predictions);
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error("cannot move " + tmp + " to " + path + ": " + ec.message());
-}
-
 void run_predict_command(const PredictArgs& a) {
   llm::BackendConfig config = backend_config(a);
   llm::PredictOptions options;
@@ -166,7 +157,7 @@ void run_predict_command(const PredictArgs& a) {
   }
   llm::CachedBackend backend(*inner, cache);
   const auto outcome = llm::run_predict(examples, options, backend);
-  write_atomically(a.out, outcome.predictions);
+  eval::write_predictions(a.out, outcome.predictions);
 
   const auto& cs = backend.stats();
   const llm::ClientStats stats = client ? client->stats() : llm::ClientStats{};

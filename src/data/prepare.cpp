@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "data/example_io.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/format.hpp"
 
@@ -30,20 +31,6 @@ ordered_json skip_json(const SkipCounts& skips) {
 }
 
 }  // namespace
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write " + tmp);
-    out << content;
-    out.flush();
-    if (!out) throw Error("write failed: " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error("cannot rename " + tmp + " to " + path + ": " + ec.message());
-}
 
 ordered_json prepare_summary(const PrepareOptions& options, const Dataset& dataset,
                              const SamplingResult& sampling) {

@@ -36,8 +36,5 @@ nlohmann::ordered_json prepare_summary(const PrepareOptions& options, const Data
 // A human-readable report of the same (for the terminal).
 std::string format_prepare_report(const nlohmann::ordered_json& summary);
 
-// Writes `content` to `path` through a temporary file and a rename, so a crash never leaves a
-// half-written output behind.
-void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace reasonrec::data

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "data/sha256.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::data {
@@ -42,20 +43,9 @@ void Sha256Manifest::set(const std::string& name, const std::string& sha256_hex)
 }
 
 void Sha256Manifest::save(const std::filesystem::path& file) const {
-  auto temporary = file;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write " + temporary.string());
-    for (const auto& [name, hex] : entries_) out << hex << "  " << name << '\n';
-    out.flush();
-    if (!out) throw Error("cannot write " + temporary.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, file, ec);
-  if (ec)
-    throw Error("cannot rename " + temporary.string() + " to " + file.string() + ": " +
-                ec.message());
+  std::string text;
+  for (const auto& [name, hex] : entries_) text += hex + "  " + name + '\n';
+  write_file_atomically(file, text);
 }
 
 }  // namespace reasonrec::data

@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "engine/checkpoint/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::engine {

@@ -3,7 +3,9 @@
 #include <cmath>
 #include <fstream>
 #include <ostream>
+#include <sstream>
 
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/jsonl.hpp"
 
@@ -159,11 +161,10 @@ void write_predictions(std::ostream& out, const std::vector<Prediction>& predict
 }
 
 void write_predictions(const std::string& path, const std::vector<Prediction>& predictions) {
-  std::ofstream out(path);
-  if (!out) throw InputError(path, 0, "cannot open file for writing");
+  // A kill while writing leaves the previous file (or none), never half of one.
+  std::ostringstream out;
   write_predictions(out, predictions);
-  out.flush();
-  if (!out) throw InputError(path, 0, "write failed");
+  write_file_atomically(path, out.str());
 }
 
 std::vector<Prediction> read_predictions(const std::string& path) {

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/checkpoint/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 #include "engine/checkpoint/mapped_file.hpp"
 #include "util/error.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/checkpoint/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 
 #include "util/error.hpp"
 
-namespace reasonrec::engine {
+namespace reasonrec {
 
 namespace {
 std::string failure(const std::filesystem::path& path, std::string_view what) {
@@ -67,4 +67,10 @@ void AtomicFile::commit() {
   }
 }
 
-}  // namespace reasonrec::engine
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  AtomicFile file(path);
+  file.write(content);
+  file.commit();
+}
+
+}  // namespace reasonrec

@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-namespace reasonrec::engine {
+namespace reasonrec {
 
 // Writes a file so that readers see either the old file or the complete new one: the bytes go
 // to a temporary file beside the target, which commit() flushes, syncs and renames over it.
@@ -29,4 +29,7 @@ class AtomicFile {
   std::FILE* file_ = nullptr;
 };
 
-}  // namespace reasonrec::engine
+// The whole of `content` as the new file at `path`, through AtomicFile.
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+}  // namespace reasonrec
