@@ -26,6 +26,7 @@
 #include "llm/cache.hpp"
 #include "llm/cached_backend.hpp"
 #include "llm/openai_client.hpp"
+#include "spread.hpp"
 #include "util/format.hpp"
 
 namespace {
@@ -35,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::size_t requests = 20000;
-  std::size_t python_requests = 4000;
+  std::size_t python_requests = 0;  // 0: as many as reasonrec's (the same input)
   int concurrency = 256;
   int repeats = 3;
   std::size_t prompt_bytes = 2000;
@@ -182,12 +183,30 @@ Result run_python(const Options& o, int port, const std::filesystem::path& promp
   return r;
 }
 
-Result best(const std::vector<Result>& runs) {
-  Result b = runs.front();
+// The runs of one client: requests per second and client CPU per request, min / median / max.
+struct Runs {
+  std::size_t requests = 0;
+  bench::Spread rate;
+  bench::Spread cpu_us;
+};
+
+Runs summarise(const std::vector<Result>& runs) {
+  Runs out;
+  std::vector<double> rate, cpu;
   for (const auto& r : runs) {
-    if (r.rate() > b.rate()) b = r;
+    out.requests = r.requests;
+    rate.push_back(r.rate());
+    cpu.push_back(r.cpu_us());
   }
-  return b;
+  out.rate = bench::spread_of(rate);
+  out.cpu_us = bench::spread_of(cpu);
+  return out;
+}
+
+nlohmann::json to_json(const Runs& r) {
+  return {{"requests", r.requests},
+          {"requests_per_s", bench::to_json(r.rate)},
+          {"cpu_us_per_request", bench::to_json(r.cpu_us)}};
 }
 
 std::string first_line(const std::string& s) {
@@ -231,19 +250,27 @@ int run(const Options& o) {
         cached.back().cpu_us(), python.back().rate(), python.back().cpu_us());
   }
   std::filesystem::remove_all(dir);
-  const Result p = best(plain), c = best(cached), py = best(python);
-  for (const auto* r : {&p, &c, &py}) {
-    if (r->ok != r->requests) {
-      std::cerr << fmt::format("error: {} of {} requests failed\n", r->requests - r->ok,
-                               r->requests);
-      return 1;
+  for (const auto* runs : {&plain, &cached, &python}) {
+    for (const Result& r : *runs) {
+      if (r.ok != r.requests) {
+        std::cerr << fmt::format("error: {} of {} requests failed\n", r.requests - r.ok,
+                                 r.requests);
+        return 1;
+      }
     }
   }
+  const Runs p = summarise(plain), c = summarise(cached), py = summarise(python);
+  const std::string load_after = load_average();
   const std::string python_version = first_line(capture("/usr/bin/python3 --version 2>&1"));
-  auto row = [](const std::string& name, const Result& r) {
-    return fmt::format("| {} | {} | {} | {:.1f} µs |\n", name, with_commas(r.requests),
-                       with_commas(static_cast<std::uint64_t>(r.rate() + 0.5)), r.cpu_us());
+  auto row = [](const std::string& name, const Runs& r) {
+    return fmt::format("| {} | {} | {} | {} µs |\n", name, with_commas(r.requests),
+                       bench::show(r.rate, 0), bench::show(r.cpu_us, 1));
   };
+  // Requests per second: ours over Python's. CPU per request: Python's over ours (less is better).
+  const bench::Ratio rate_ratio = bench::ratio_of(p.rate, py.rate);
+  const bench::Ratio cpu_ratio = bench::ratio_of(py.cpu_us, p.cpu_us);
+  const bench::Ratio cached_rate_ratio = bench::ratio_of(c.rate, py.rate);
+  const bench::Ratio cached_cpu_ratio = bench::ratio_of(py.cpu_us, c.cpu_us);
   std::string section = fmt::format(
       "## bench/http: LLM client orchestration overhead\n\n"
       "Chat requests to a local OpenAI-protocol server that answers at once (the tests' fault "
@@ -252,32 +279,55 @@ int run(const Options& o) {
       "time per request (the server's is not counted). Baseline: Python standard-library threads "
       "+ http.client, one keep-alive connection per thread, building and parsing the same JSON "
       "(`bench/http/python_client.py`), run in the same process tree against the same server. "
-      "Best of {} runs each.\n\n"
-      "| client | requests | requests/s | client CPU per request |\n|---|---|---|---|\n",
+      "Each client ran {} times, taking turns (reasonrec, reasonrec + cache, Python, then "
+      "again); cells are median (min–max) over the runs, ratios median over median with the "
+      "range the runs allow (worst against best either way).\n\n"
+      "| client | requests per run | requests/s | client CPU per request |\n|---|---|---|---|\n",
       canned_response().size(), o.concurrency, o.prompt_bytes, o.repeats);
   section += row("reasonrec `OpenAIClient` (libcurl multi, one thread)", p);
   section += row("reasonrec `OpenAIClient` + SQLite cache/journal", c);
   section += row(fmt::format("Python ({}) threads + http.client", python_version.substr(7)), py);
+  const bool rate_met = p.rate.median >= 1000;
+  const bool ratio_met = rate_ratio.median >= 10;
   section += fmt::format(
-      "\nreasonrec vs Python: **{:.1f}x** requests per second, **{:.1f}x** less CPU per request "
-      "(with the cache: {:.1f}x, {:.1f}x). Target: at least 1,000 requests/s ({}) and at least "
+      "\nreasonrec vs Python: {} requests per second, {} less CPU per request "
+      "(with the cache: {}, {}). Target: at least 1,000 requests/s ({}) and at least "
       "10x the Python client ({}).{}\n\n"
       "Machine: {}, {} hardware threads shared with other work (1-minute load average {} at the "
-      "start). {}. Command: `build/bench/http/bench_http`.\n",
-      p.rate() / py.rate(), py.cpu_us() / p.cpu_us(), c.rate() / py.rate(),
-      py.cpu_us() / c.cpu_us(), p.rate() >= 1000 ? "met" : "not met",
-      p.rate() / py.rate() >= 10 ? "met" : "not met on this machine",
-      p.rate() / py.rate() >= 10
+      "start, {} at the end). {}. Command: `build/bench/http/bench_http`.\n",
+      bench::show(rate_ratio, 1), bench::show(cpu_ratio, 1), bench::show(cached_rate_ratio, 1),
+      bench::show(cached_cpu_ratio, 1), rate_met ? "met" : "not met",
+      ratio_met ? "met" : "not met on this machine",
+      ratio_met
           ? ""
           : " On two shared hardware threads the server and the client compete for the same "
             "cores, so requests per second measure the pair more than the client; CPU per request "
             "is the client's own. Of that, a profile (perf) puts about half in the kernel's "
             "loopback TCP work and a fifth in libcurl; building and parsing JSON no longer show.",
-      cpu_model(), std::thread::hardware_concurrency(), load_before, reasonrec::bench::today_utc());
+      cpu_model(), std::thread::hardware_concurrency(), load_before, load_after,
+      reasonrec::bench::today_utc());
   std::cout << section;
   if (o.write_md) {
     reasonrec::bench::record_section(o.benchmarks_md, "http", section);
-    std::cerr << "recorded in " << o.benchmarks_md << "\n";
+    const nlohmann::json record = {
+        {"bench", "http"},
+        {"date", bench::today_utc()},
+        {"repeats", o.repeats},
+        {"concurrency", o.concurrency},
+        {"prompt_bytes", o.prompt_bytes},
+        {"reasonrec", to_json(p)},
+        {"reasonrec_cached", to_json(c)},
+        {"python", to_json(py)},
+        {"ratio",
+         {{"requests_per_s", bench::to_json(rate_ratio)},
+          {"cpu_per_request_python_over_reasonrec", bench::to_json(cpu_ratio)},
+          {"cached_requests_per_s", bench::to_json(cached_rate_ratio)},
+          {"cached_cpu_per_request_python_over_reasonrec", bench::to_json(cached_cpu_ratio)}}},
+        {"load_average", {{"start", load_before}, {"end", load_after}}},
+        {"machine", {{"cpu", cpu_model()}, {"threads", std::thread::hardware_concurrency()}}},
+    };
+    std::cerr << "recorded in " << o.benchmarks_md << " and "
+              << bench::write_results("http", record) << "\n";
   }
   return 0;
 }
@@ -288,7 +338,8 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"bench/http: LLM client overhead against a Python standard-library client"};
   app.add_option("--requests", o.requests, "Requests per reasonrec run")->capture_default_str();
-  app.add_option("--python-requests", o.python_requests, "Requests per Python run")
+  app.add_option("--python-requests", o.python_requests,
+                 "Requests per Python run (0: as --requests)")
       ->capture_default_str();
   app.add_option("--concurrency", o.concurrency, "Requests in flight")->capture_default_str();
   app.add_option("--repeats", o.repeats, "Runs of each client")->capture_default_str();
@@ -298,6 +349,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-write", no_write, "Print only; leave BENCHMARKS.md alone");
   CLI11_PARSE(app, argc, argv);
   o.write_md = !no_write;
+  if (o.python_requests == 0) o.python_requests = o.requests;
   try {
     return run(o);
   } catch (const std::exception& e) {

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # bench/ingest: reasonrec's ingest (decompress + parse + normalise + dedupe + histories) against
 # the same work in Python (json + pandas) and against plain decompression (zcat > /dev/null),
-# all on the same generated file in the same run. Writes its section of BENCHMARKS.md.
+# all on the same generated file in the same run. Every side runs REPEATS times, taking turns
+# round by round; bench/ingest/report.py turns those runs (and nothing else) into the section of
+# BENCHMARKS.md and bench/results/ingest.json.
 #
-# usage: bench/ingest/run.sh BUILD_DIR [SIZE_MB]   (default 1024; the file is not committed)
+# usage: bench/ingest/run.sh BUILD_DIR [SIZE_MB [REPEATS]]   (defaults 1024 and 3; the file is
+#        generated into bench/data/, which git ignores)
 set -euo pipefail
-build=${1:?usage: run.sh BUILD_DIR [SIZE_MB]}
+build=${1:?usage: run.sh BUILD_DIR [SIZE_MB [REPEATS]]}
 size=${2:-1024}
+repeats=${3:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${REASONREC_SHARED:-$root/../shared}
 work=${BENCH_DATA:-$root/bench/data}
@@ -19,71 +23,35 @@ if [ ! -f "$file.gz" ]; then
   gzip -6 -k -f "$file"
 fi
 raw_bytes=$(gzip -l "$file.gz" | awk 'NR==2 {print $2}')
+runs=$(mktemp)
+trap 'rm -f "$runs"' EXIT
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 
 now() { date +%s.%N; }
-best_of() {  # best_of N command... -> best wall seconds
-  local n=$1 best="" t0 t1 dt
-  shift
-  for _ in $(seq "$n"); do
-    t0=$(now)
-    "$@" > /dev/null
-    t1=$(now)
-    dt=$(echo "$t1 - $t0" | bc -l)
-    if [ -z "$best" ] || [ "$(echo "$dt < $best" | bc -l)" = 1 ]; then best=$dt; fi
-  done
-  echo "$best"
+# record SIDE INPUT ROUND command...: runs the command once, appends one JSON line to $runs with
+# the wall time of the whole process and, for the programs that time themselves, their own JSON.
+record() {
+  local side=$1 input=$2 round=$3 t0 t1 out
+  shift 3
+  t0=$(now)
+  out=$("$@")
+  t1=$(now)
+  [ -n "$out" ] || out='{}'
+  /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[5]); d.update(side=sys.argv[1], input=sys.argv[2], round=int(sys.argv[3]), process_wall_seconds=float(sys.argv[4])); print(json.dumps(d))' \
+    "$side" "$input" "$round" "$(echo "$t1 - $t0" | bc -l)" "$out" >> "$runs"
+  tail -n 1 "$runs" >&2
 }
 
-seconds_of() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])'; }
-zcat_s=$(best_of 3 zcat "$file.gz")
-ours_s=$(best_of 3 "$build/bench/ingest/bench_ingest" "$file.gz")
-ours_plain_s=$(best_of 3 "$build/bench/ingest/bench_ingest" "$file")
-py_plain_json=$(/usr/bin/python3 "$root/bench/ingest/baseline.py" "$file")
-py_plain_s=$(echo "$py_plain_json" | seconds_of)
-py_json=$(/usr/bin/python3 "$root/bench/ingest/baseline.py" "$file.gz")
-py_s=$(echo "$py_json" | seconds_of)
-ours_json=$("$build/bench/ingest/bench_ingest" "$file.gz")
+for round in $(seq "$repeats"); do
+  record zcat gz "$round" sh -c 'zcat "$1" > /dev/null' zcat "$file.gz"
+  record reasonrec gz "$round" "$build/bench/ingest/bench_ingest" "$file.gz"
+  record python gz "$round" /usr/bin/python3 "$root/bench/ingest/baseline.py" "$file.gz"
+  record reasonrec plain "$round" "$build/bench/ingest/bench_ingest" "$file"
+  record python plain "$round" /usr/bin/python3 "$root/bench/ingest/baseline.py" "$file"
+done
 
-mb=$(echo "$raw_bytes / 1000000" | bc -l)
-row() { printf '| %s | %.2f s | %.0f MB/s |\n' "$1" "$2" "$(echo "$mb / $2" | bc -l)"; }
-vs_python=$(printf '%.1f' "$(echo "$py_plain_s / $ours_plain_s" | bc -l)")
-vs_python_gz=$(printf '%.1f' "$(echo "$py_s / $ours_s" | bc -l)")
-vs_zcat=$(printf '%.0f' "$(echo "100 * $zcat_s / $ours_s" | bc -l)")
-
-section=$(cat <<MD
-<!-- bench/ingest:begin -->
-## bench/ingest: reading Amazon reviews into histories
-
-A generated Amazon-2018-shaped review file ($(printf '%.0f' "$mb") MB of JSON lines, gzip -6;
-real records from ../shared/data resampled onto new users by \`bench/ingest/generate.py\`).
-Work: decompress, parse, normalise, drop exact duplicates, build every user's time-ordered
-history. Python baseline: \`bench/ingest/baseline.py\` (gzip + json + pandas, the same work).
-Best of 3 runs for reasonrec and zcat, 1 run for Python.
-
-| what | time | throughput (uncompressed) |
-|---|---|---|
-$(row "reasonrec, plain .json" "$ours_plain_s")
-$(row "Python json + pandas, plain .json" "$py_plain_s")
-$(row "reasonrec, .json.gz" "$ours_s")
-$(row "Python json + pandas, .json.gz" "$py_s")
-$(row "zcat .json.gz > /dev/null" "$zcat_s")
-
-On the plain file reasonrec is **${vs_python}x** the Python throughput (target 20x); on the .gz
-it is ${vs_python_gz}x (there both pay for single-threaded inflate, which caps the ratio at about
-Python/zcat). On the .gz reasonrec runs at **${vs_zcat}%** of the speed of plain decompression
-(target 50%). Results: reasonrec $ours_json; Python $py_json, plain $py_plain_json.
-Machine: $(nproc) cores, $(date -u +%Y-%m-%d). Command: \`bench/ingest/run.sh $build $size\`.
-<!-- bench/ingest:end -->
-MD
-)
-bench_md="$root/BENCHMARKS.md"
-[ -f "$bench_md" ] || printf '# Benchmarks\n' > "$bench_md"
-/usr/bin/python3 - "$bench_md" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path, encoding="utf-8").read()
-pattern = re.compile(r"<!-- bench/ingest:begin -->.*?<!-- bench/ingest:end -->", re.S)
-text = pattern.sub(lambda m: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w", encoding="utf-8").write(text)
-PY
-echo "$section"
+/usr/bin/python3 "$root/bench/ingest/report.py" --runs "$runs" --raw-bytes "$raw_bytes" \
+  --repeats "$repeats" --command "bench/ingest/run.sh $build $size $repeats" \
+  --load-start "$load_start" --load-end "$(cut -d' ' -f1 /proc/loadavg)" --cores "$(nproc)" \
+  --benchmarks-md "${BENCHMARKS_MD:-$root/BENCHMARKS.md}" \
+  --json "${BENCH_RESULTS:-$root/bench/results}/ingest.json"

@@ -4,9 +4,10 @@ texts, then times NLTK 3.8's meteor_score (with word_tokenize(preserve_line=True
 default METEOR) on the first `nltk_n` of them (wall-clock and process CPU time), and
 rouge-score when it is importable (Debian does not package it).
 
-  nltk_meteor.py DATA_DIR NLTK_DATA PAIRS_OUT N NLTK_N SEED
+  nltk_meteor.py DATA_DIR NLTK_DATA PAIRS_OUT N NLTK_N SEED [REPEATS]
 
-Writes the pairs as JSONL to PAIRS_OUT and prints one JSON object: seconds, scores, versions.
+Writes the pairs as JSONL to PAIRS_OUT and prints one JSON object: the wall-clock and CPU seconds
+of each of REPEATS runs (lists), scores, versions.
 """
 import gzip
 import json
@@ -19,6 +20,7 @@ from collections import defaultdict
 warnings.filterwarnings("ignore")
 data_dir, nltk_data, pairs_out, n, nltk_n, seed = sys.argv[1:7]
 n, nltk_n, seed = int(n), int(nltk_n), int(seed)
+repeats = int(sys.argv[7]) if len(sys.argv) > 7 else 1
 
 import nltk
 
@@ -58,20 +60,25 @@ subset = pairs[:nltk_n]
 meteor_score([word_tokenize("warm up", preserve_line=True)],
              word_tokenize("warming up", preserve_line=True))  # loads WordNet lazily
 wordnet.synsets("dog")
-start, cpu_start = time.perf_counter(), time.process_time()
-scores = [meteor_score([word_tokenize(ref, preserve_line=True)],
-                       word_tokenize(cand, preserve_line=True)) for cand, ref in subset]
-seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+seconds, cpu_seconds = [], []
+for _ in range(repeats):
+    start, cpu_start = time.perf_counter(), time.process_time()
+    scores = [meteor_score([word_tokenize(ref, preserve_line=True)],
+                           word_tokenize(cand, preserve_line=True)) for cand, ref in subset]
+    seconds.append(time.perf_counter() - start)
+    cpu_seconds.append(time.process_time() - cpu_start)
 
 rouge_cpu_seconds = None
 try:
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"], use_stemmer=True)
-    start = time.process_time()
-    for cand, ref in subset:
-        scorer.score(ref, cand)
-    rouge_cpu_seconds = time.process_time() - start
+    rouge_cpu_seconds = []
+    for _ in range(repeats):
+        start = time.process_time()
+        for cand, ref in subset:
+            scorer.score(ref, cand)
+        rouge_cpu_seconds.append(time.process_time() - start)
 except ImportError:
     pass
 

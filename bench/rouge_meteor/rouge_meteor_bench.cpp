@@ -2,7 +2,8 @@
 // meteor_score with word_tokenize) over candidate/reference pairs built from the shared review
 // texts, against NLTK's meteor_score on the same pairs in the same run
 // (bench/rouge_meteor/nltk_meteor.py). Checks that the METEOR scores agree, prints the ratios
-// and records them in BENCHMARKS.md (its own section, between markers).
+// with their spread and records them in BENCHMARKS.md (its own section, between markers) and
+// bench/results/rouge_meteor.json.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -30,6 +31,7 @@
 #include "eval/meteor.hpp"
 #include "eval/rouge.hpp"
 #include "machine.hpp"
+#include "spread.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -83,17 +85,17 @@ std::vector<double> score_range(const eval::RougeScorer& rouge, const eval::Mete
 }
 
 struct Timing {
-  double wall = 1e300;  // seconds
-  double cpu = 1e300;   // seconds of CPU summed over the workers
+  std::vector<double> wall;  // seconds, one per run
+  std::vector<double> cpu;   // seconds of CPU summed over the workers, one per run
 };
 
-// Best of `repeats` runs of `threads` workers splitting pairs [0, count): wall-clock time and
+// `repeats` runs of `threads` workers splitting pairs [0, count): wall-clock time and
 // the workers' CPU time (which a shared machine disturbs least). Each run builds its METEOR
 // afresh, so its word memo starts cold as in a real first run.
 Timing timed(const eval::RougeScorer& rouge, const std::shared_ptr<const eval::WordNet>& wordnet,
              const std::vector<Pair>& pairs, std::size_t count, std::size_t threads,
              std::size_t repeats, bool with_rouge, bool with_meteor) {
-  Timing best;
+  Timing runs;
   for (std::size_t r = 0; r < repeats; ++r) {
     std::vector<double> sinks(threads, 0.0);
     std::vector<double> cpu(threads, 0.0);
@@ -110,15 +112,16 @@ Timing timed(const eval::RougeScorer& rouge, const std::shared_ptr<const eval::W
       });
     }
     for (auto& w : workers) w.join();
-    best.wall = std::min(best.wall, std::chrono::duration<double>(Clock::now() - start).count());
+    runs.wall.push_back(std::chrono::duration<double>(Clock::now() - start).count());
     double cpu_total = 0.0;
     for (const double c : cpu) cpu_total += c;
-    best.cpu = std::min(best.cpu, cpu_total);
+    runs.cpu.push_back(cpu_total);
   }
-  return best;
+  return runs;
 }
 
 int run(Options options) {
+  const double load_average_start = bench::load_average();
   options.shared = bench::shared_dir(options.shared);
   if (options.threads == 0) options.threads = std::max(1U, std::thread::hardware_concurrency());
   options.nltk_n = std::min(options.nltk_n, options.n);
@@ -132,9 +135,9 @@ int run(Options options) {
                   options.shared, nltk_data));
   std::cerr << fmt::format("running NLTK meteor_score on {} pairs...\n", options.nltk_n);
   const auto python = nlohmann::json::parse(bench::run_capture(fmt::format(
-      "/usr/bin/python3 '{}/bench/rouge_meteor/nltk_meteor.py' '{}/data' '{}' '{}' {} {} {}",
+      "/usr/bin/python3 '{}/bench/rouge_meteor/nltk_meteor.py' '{}/data' '{}' '{}' {} {} {} {}",
       REASONREC_SOURCE_DIR, options.shared, nltk_data, pairs_path, options.n, options.nltk_n,
-      options.seed)));
+      options.seed, options.repeats)));
   const std::vector<Pair> pairs = read_pairs(pairs_path);
   std::filesystem::remove_all(dir);
 
@@ -177,33 +180,55 @@ int run(Options options) {
   rows.push_back({"ROUGE + METEOR", timed(rouge, wordnet, pairs, n, 1, R, true, true),
                   timed(rouge, wordnet, pairs, n, T, R, true, true), false});
 
-  // NLTK's rate on its pairs (the first nltk_n), CPU time; ours over all n pairs.
-  const double nltk_cpu_rate =
-      static_cast<double>(options.nltk_n) / python.at("cpu_seconds").get<double>();
-  const double nltk_wall_rate =
-      static_cast<double>(options.nltk_n) / python.at("seconds").get<double>();
-  const auto rate = [n](double seconds) { return static_cast<double>(n) / seconds; };
+  // NLTK's rate on its pairs (the first nltk_n); ours over all n pairs.
+  const auto rates = [](std::size_t count, const std::vector<double>& seconds) {
+    return bench::rates_of(bench::spread_of(seconds), static_cast<double>(count));
+  };
+  const bench::Spread nltk_cpu =
+      rates(options.nltk_n, python.at("cpu_seconds").get<std::vector<double>>());
+  const bench::Spread nltk_wall =
+      rates(options.nltk_n, python.at("seconds").get<std::vector<double>>());
   std::string rouge_baseline = "rouge-score is not installed here (Debian does not package it)";
+  nlohmann::json rouge_score_record;
   if (!python.at("rouge_score_cpu_seconds").is_null()) {
-    const double rs =
-        static_cast<double>(options.nltk_n) / python.at("rouge_score_cpu_seconds").get<double>();
-    rouge_baseline = fmt::format("rouge-score: {:.0f} pairs/s CPU time, ours {:.0f}x", rs,
-                                 rate(rows[1].one.cpu) / rs);
+    const bench::Spread rs =
+        rates(options.nltk_n, python.at("rouge_score_cpu_seconds").get<std::vector<double>>());
+    const bench::Ratio r = bench::ratio_of(rates(n, rows[1].one.cpu), rs);
+    rouge_baseline = fmt::format("rouge-score: {} pairs/s CPU time, ours {}", bench::show(rs, 0),
+                                 bench::show(r, 0));
+    rouge_score_record = {{"pairs_per_s_cpu", bench::to_json(rs)}, {"ratio", bench::to_json(r)}};
   }
   std::string table = fmt::format(
       "| metric | pairs | reasonrec, 1 thread (CPU time) | reasonrec, 1 thread (wall) "
-      "| reasonrec, {} threads (wall) | NLTK, 1 thread (CPU time) | ratio, 1 thread | "
-      "ratio, {} threads |\n|---|---|---|---|---|---|---|---|\n",
+      "| reasonrec, {} threads (wall) | NLTK, 1 thread (CPU time) | ratio, 1 thread (CPU) | "
+      "ratio, {} threads (wall vs NLTK wall) |\n|---|---|---|---|---|---|---|---|\n",
       T, T);
+  nlohmann::json record_rows = nlohmann::json::array();
   for (const Row& row : rows) {
-    table += fmt::format("| {} | {} | {:.0f} pairs/s | {:.0f} pairs/s | {:.0f} pairs/s | ",
-                         row.what, n, rate(row.one.cpu), rate(row.one.wall), rate(row.many.wall));
+    const bench::Spread one = rates(n, row.one.cpu), one_wall = rates(n, row.one.wall),
+                        many = rates(n, row.many.wall);
+    nlohmann::json record = {{"metric", row.what},
+                             {"pairs", n},
+                             {"reasonrec_pairs_per_s",
+                              {{"one_thread_cpu", bench::to_json(one)},
+                               {"one_thread_wall", bench::to_json(one_wall)},
+                               {"threads_wall", bench::to_json(many)}}}};
+    table += fmt::format("| {} | {} | {} pairs/s | {} pairs/s | {} pairs/s | ", row.what, n,
+                         bench::show(one, 0), bench::show(one_wall, 0), bench::show(many, 0));
     if (row.meteor) {
-      table += fmt::format("{:.0f} pairs/s | **{:.0f}x** | {:.0f}x |\n", nltk_cpu_rate,
-                           rate(row.one.cpu) / nltk_cpu_rate, rate(row.many.wall) / nltk_wall_rate);
+      const bench::Ratio r_one = bench::ratio_of(one, nltk_cpu);
+      const bench::Ratio r_many = bench::ratio_of(many, nltk_wall);
+      table += fmt::format("{} pairs/s | {} | {} |\n", bench::show(nltk_cpu, 0),
+                           bench::show(r_one, 0), bench::show(r_many, 0));
+      record["nltk_pairs"] = options.nltk_n;
+      record["nltk_pairs_per_s"] = {{"one_thread_cpu", bench::to_json(nltk_cpu)},
+                                    {"one_thread_wall", bench::to_json(nltk_wall)}};
+      record["ratio"] = {{"one_thread_cpu", bench::to_json(r_one)},
+                         {"threads_wall_vs_nltk_wall", bench::to_json(r_many)}};
     } else {
       table += "- | - | - |\n";
     }
+    record_rows.push_back(record);
   }
   const std::string section = fmt::format(
       "## bench/rouge_meteor: ROUGE and METEOR vs NLTK meteor_score\n\n"
@@ -213,20 +238,38 @@ int run(Options options) {
       "0.1.2's rouge1 + rouge2 + rougeL + rougeLsum with Porter stemming, all four from one "
       "tokenization. Baseline: NLTK timed in the same run on the first {} pairs, tokenization "
       "included, WordNet already loaded; our METEOR scores on those pairs equal NLTK's (max |diff| "
-      "{:.1e}). reasonrec: best of {} runs, tokenization included, each run with a fresh METEOR "
-      "(cold word memo). The single-thread ratio compares CPU time (process time for NLTK, thread "
+      "{:.1e}). Each side ran {} times (NLTK first, then reasonrec), tokenization included; each "
+      "of our runs starts with a fresh METEOR (cold word memo). Rates are median (min–max) over "
+      "the runs, ratios median over median with the range the runs allow (slowest over fastest "
+      "either way). The single-thread ratio compares CPU time (process time for NLTK, thread "
       "time for us), which a shared machine disturbs least; the multi-thread column is "
-      "wall-clock throughput against NLTK's single-thread wall-clock rate ({:.0f} pairs/s).\n\n{}\n"
+      "wall-clock throughput against NLTK's single-thread wall-clock rate ({} pairs/s).\n\n{}\n"
       "Loading WordNet 3.0 from /usr/share/wordnet takes {:.2f} s (once per process). {}. Target: "
       "at least 50x NLTK single-threaded. Machine: {}, {} hardware threads (shared; 1-minute load "
-      "average {:.1f} at the end of the run). {}. Command: "
+      "average {:.2f} at the start of the run, {:.2f} at the end). {}. Command: "
       "`build/bench/rouge_meteor/bench_rouge_meteor`.\n",
-      n, python.at("nltk").get<std::string>(), options.nltk_n, max_diff, R, nltk_wall_rate, table,
-      load_seconds, rouge_baseline, bench::cpu_name(), std::thread::hardware_concurrency(),
-      bench::load_average(), reasonrec::bench::today_utc());
+      n, python.at("nltk").get<std::string>(), options.nltk_n, max_diff, R,
+      bench::show(nltk_wall, 0), table, load_seconds, rouge_baseline, bench::cpu_name(),
+      std::thread::hardware_concurrency(), load_average_start, bench::load_average(),
+      reasonrec::bench::today_utc());
   std::cout << section;
-  if (options.write_md)
+  if (options.write_md) {
     reasonrec::bench::record_section(options.benchmarks_md, "rouge_meteor", section);
+    const nlohmann::json record = {
+        {"bench", "rouge_meteor"},
+        {"date", bench::today_utc()},
+        {"repeats", R},
+        {"threads", T},
+        {"max_abs_diff_vs_nltk", max_diff},
+        {"nltk", python.at("nltk")},
+        {"rows", record_rows},
+        {"rouge_score", rouge_score_record},
+        {"wordnet_load_seconds", load_seconds},
+        {"load_average", {{"start", load_average_start}, {"end", bench::load_average()}}},
+        {"machine", {{"cpu", bench::cpu_name()}, {"threads", std::thread::hardware_concurrency()}}},
+    };
+    std::cerr << "recorded in " << bench::write_results("rouge_meteor", record) << "\n";
+  }
   return 0;
 }
 
@@ -240,7 +283,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", options.threads, "Threads of the multi-threaded run (0: all)")
       ->capture_default_str();
-  app.add_option("--repeats", options.repeats, "Timed runs of reasonrec (best is kept)")
+  app.add_option("--repeats", options.repeats, "Timed runs of each side (median and spread)")
       ->capture_default_str();
   app.add_option("--seed", options.seed, "Seed of the pair sampling")->capture_default_str();
   app.add_option("--shared", options.shared, "The shared folder (default ../shared)");

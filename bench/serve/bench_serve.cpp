@@ -2,8 +2,9 @@
 // sampled n times and a verification prompt judging the first explanation, all over the same
 // user history) on a small random-weight Llama-family model with a real tokenizer, run naively
 // (each request alone) and through the ServingEngine (continuous batching + prefix cache) in
-// the same process. Reports prompt tokens computed, wall time, and whether both runs produced
-// the same outputs; records its section of BENCHMARKS.md.
+// the same process, taking turns, several runs each. Reports prompt tokens computed, wall time
+// with its spread, and whether both sides produced the same outputs; records its section of
+// BENCHMARKS.md and bench/results/serve.json.
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +18,9 @@
 
 #include "bench_model.hpp"
 #include "benchmarks_md.hpp"
+#include "machine.hpp"
 #include "runs.hpp"
+#include "spread.hpp"
 #include "workload.hpp"
 
 namespace {
@@ -94,6 +97,7 @@ int main(int argc, char** argv) {
   std::string benchmarks_md = (source_dir / "BENCHMARKS.md").string();
   bool write_md = true;
   bool naive_only = false;
+  int repeats = 3;
   CLI::App app{"bench/serve: the Rec-SAVER workload, naive vs the serving engine"};
   app.add_option("--examples", count, "Examples (three prompts each)")
       ->capture_default_str()
@@ -122,6 +126,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--benchmarks-md", benchmarks_md, "BENCHMARKS.md to record into");
   app.add_flag("!--no-record", write_md, "Do not write BENCHMARKS.md");
+  app.add_option("--repeats", repeats, "Runs of each side, taking turns (median and spread)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   app.add_flag("--naive-only", naive_only, "Run the naive half only (sizing; records nothing)");
   CLI11_PARSE(app, argc, argv);
   serving.kv_budget_bytes = kv_budget_mb << 20;
@@ -139,8 +146,9 @@ int main(int argc, char** argv) {
       examples.push_back(bench::make_example(requests[i], i, model.tokenizer(), workload));
     }
 
-    const bench::RunResult naive = bench::run_naive(model, examples, workload);
+    const double load_start = bench::load_average();
     if (naive_only) {
+      const bench::RunResult naive = bench::run_naive(model, examples, workload);
       const PromptShape p = prompt_shape(examples, naive, model.tokenizer(), workload);
       std::cout << fmt::format(
           "naive: {} requests, {} prompt tokens, {} generated, {:.1f} s; mean prompt lengths "
@@ -149,23 +157,40 @@ int main(int argc, char** argv) {
           p.explanation, p.verification, p.shared_explanation, p.shared_verification);
       return 0;
     }
+    // The two sides take turns, `repeats` runs each; every serving run gets a fresh engine
+    // (empty prefix cache), so every run does the same work.
+    std::vector<double> naive_s, served_s;
+    std::size_t differences = 0;
+    bench::RunResult naive, served;
     engine::ServingStats stats;
-    const bench::RunResult served = bench::run_serving(model, examples, workload, serving, stats);
+    for (int r = 0; r < repeats; ++r) {
+      naive = bench::run_naive(model, examples, workload);
+      served = bench::run_serving(model, examples, workload, serving, stats);
+      naive_s.push_back(naive.seconds);
+      served_s.push_back(served.seconds);
+      differences += bench::count_differences(naive, served);
+      std::cerr << fmt::format("run {} of {}: naive {:.1f} s, serving engine {:.1f} s\n", r + 1,
+                               repeats, naive.seconds, served.seconds);
+    }
+    const bench::Spread naive_time = bench::spread_of(naive_s);
+    const bench::Spread served_time = bench::spread_of(served_s);
+    const bench::Spread naive_rate =
+        bench::rates_of(naive_time, static_cast<double>(naive.generated_tokens));
+    const bench::Spread served_rate =
+        bench::rates_of(served_time, static_cast<double>(served.generated_tokens));
 
-    const std::size_t samples = bench::count_samples(naive);
-    const std::size_t differences = bench::count_differences(naive, served);
+    const std::size_t samples = bench::count_samples(naive) * static_cast<std::size_t>(repeats);
     const PromptShape prompts = prompt_shape(examples, naive, model.tokenizer(), workload);
     const double token_ratio =
         static_cast<double>(naive.prompt_tokens_computed) /
         static_cast<double>(std::max<std::uint64_t>(1, stats.prompt_tokens_computed));
-    const double speedup = naive.seconds / served.seconds;
+    const bench::Ratio speedup = bench::ratio_of(naive_time, served_time);
     const double params = [&] {
       const double h = shape.hidden, f = shape.intermediate, v = 512;
       const double kv = h / shape.heads * shape.kv_heads;
       return v * h + shape.layers * (2 * h * h + 2 * h * kv + 3 * h * f + 2 * h) + h;
     }();
-    std::string load = "?";
-    if (std::ifstream in("/proc/loadavg"); in) in >> load;
+    const double load_end = bench::load_average();
 
     const std::string section = fmt::format(
         "## bench/serve: the Rec-SAVER workload, naive vs continuous batching + prefix cache\n\n"
@@ -189,39 +214,68 @@ int main(int argc, char** argv) {
         "Naive: each request alone through `LocalModel::generate`, one after the other (the n "
         "samples of a request share its prefill, nothing else is shared). Serving: every request "
         "through one `ServingEngine` ({} rows per step, prefix cache, KV budget {} MiB), all "
-        "reasoning and explanation requests submitted at once. Same process, same model, one "
-        "after the other.\n\n"
+        "reasoning and explanation requests submitted at once, a fresh engine (empty prefix "
+        "cache) each run. Same process, same model; the two sides took turns, {} runs each "
+        "(naive, serving, then again); times and rates are median (min–max) over the runs, the "
+        "ratio median over median with the range the runs allow (slowest over fastest either "
+        "way). Token counts are the same in every run.\n\n"
         "| | requests | prompt tokens | prompt tokens computed | generated tokens | wall time | "
         "generated tokens/s |\n|---|---|---|---|---|---|---|\n"
-        "| naive | {} | {} | {} | {} | {:.1f} s | {:.1f} |\n"
-        "| serving engine | {} | {} | {} | {} | {:.1f} s | {:.1f} |\n\n"
+        "| naive | {} | {} | {} | {} | {} s | {} |\n"
+        "| serving engine | {} | {} | {} | {} | {} s | {} |\n\n"
         "Prompt tokens computed: **{:.1f}x fewer** (target 2x: {}); {:.1f}% of the serving "
-        "engine's prompt tokens were read from the prefix cache (`ServingStats`: {} reused, {} "
-        "prefixes cached at the end, {} evicted). End-to-end throughput: **{:.1f}x** (target 2x: "
-        "{}). Outputs identical (same seeds): **{}** ({} of {} samples differ).\n\n"
-        "Machine: {} hardware threads shared with other work (1-minute load average {} at the "
-        "end); libtorch 1.13 with OpenBLAS. {}. Command: `build/bench/serve/bench_serve` "
-        "(`--examples N`, `--max-tokens`, `--samples`, model shape flags; `--help`).\n",
+        "engine's prompt tokens were read from the prefix cache (`ServingStats` of the last run: "
+        "{} reused, {} prefixes cached at the end, {} evicted). End-to-end throughput: {} "
+        "(target 2x: {}). Outputs identical (same seeds): **{}** ({} of {} samples differ over "
+        "all runs).\n\n"
+        "Machine: {} hardware threads shared with other work (1-minute load average {:.2f} at "
+        "the start, {:.2f} at the end); libtorch 1.13 with OpenBLAS. {}. Command: "
+        "`build/bench/serve/bench_serve` (`--examples N`, `--max-tokens`, `--samples`, "
+        "`--repeats`, model shape flags; `--help`).\n",
         count, workload.explanation_samples, workload.explanation_temperature,
         workload.max_new_tokens, shape.layers, shape.hidden, shape.heads, shape.kv_heads,
         shape.intermediate, params / 1e6, workload.prompt_budget, prompts.reasoning,
         prompts.explanation, prompts.verification, prompts.shared_explanation,
-        prompts.shared_verification, serving.max_batch_rows, kv_budget_mb, naive.requests,
-        naive.prompt_tokens, naive.prompt_tokens_computed, naive.generated_tokens, naive.seconds,
-        static_cast<double>(naive.generated_tokens) / naive.seconds, served.requests,
+        prompts.shared_verification, serving.max_batch_rows, kv_budget_mb, repeats, naive.requests,
+        naive.prompt_tokens, naive.prompt_tokens_computed, naive.generated_tokens,
+        bench::show(naive_time, 1), bench::show(naive_rate, 1), served.requests,
         served.prompt_tokens, served.prompt_tokens_computed, served.generated_tokens,
-        served.seconds, static_cast<double>(served.generated_tokens) / served.seconds, token_ratio,
+        bench::show(served_time, 1), bench::show(served_rate, 1), token_ratio,
         token_ratio >= 2.0 ? "met" : "not met", 100.0 * stats.reuse_fraction(),
-        stats.prompt_tokens_reused, stats.cached_prefixes, stats.evictions, speedup,
-        speedup >= 2.0 ? "met" : "not met", differences == 0 ? "yes" : "NO", differences, samples,
-        std::thread::hardware_concurrency(), load, bench::today_utc());
+        stats.prompt_tokens_reused, stats.cached_prefixes, stats.evictions, bench::show(speedup, 1),
+        speedup.median >= 2.0 ? "met" : "not met", differences == 0 ? "yes" : "NO", differences,
+        samples, std::thread::hardware_concurrency(), load_start, load_end, bench::today_utc());
     std::cout << section;
     if (differences != 0) {
       std::cerr << "outputs differ between the naive run and the serving engine\n";
     }
     if (write_md) {
       bench::record_section(benchmarks_md, "serve", section);
-      std::cerr << "recorded in " << benchmarks_md << "\n";
+      const auto side = [](const bench::RunResult& run, const bench::Spread& time,
+                           const bench::Spread& rate) {
+        return nlohmann::json{{"requests", run.requests},
+                              {"prompt_tokens", run.prompt_tokens},
+                              {"prompt_tokens_computed", run.prompt_tokens_computed},
+                              {"generated_tokens", run.generated_tokens},
+                              {"seconds", bench::to_json(time)},
+                              {"generated_tokens_per_s", bench::to_json(rate)}};
+      };
+      const nlohmann::json record = {
+          {"bench", "serve"},
+          {"date", bench::today_utc()},
+          {"examples", count},
+          {"repeats", repeats},
+          {"naive", side(naive, naive_time, naive_rate)},
+          {"serving", side(served, served_time, served_rate)},
+          {"prompt_tokens_computed_ratio", token_ratio},
+          {"throughput_ratio", bench::to_json(speedup)},
+          {"samples_compared", samples},
+          {"samples_differing", differences},
+          {"load_average", {{"start", load_start}, {"end", load_end}}},
+          {"machine", {{"threads", std::thread::hardware_concurrency()}}},
+      };
+      std::cerr << "recorded in " << benchmarks_md << " and "
+                << bench::write_results("serve", record) << "\n";
     }
     return differences == 0 ? 0 : 1;
   } catch (const std::exception& e) {

@@ -1,8 +1,8 @@
 // bench/text_metrics: BLEU (as NLTK 3.8 and as sacreBLEU 2.6.0) and chrF / chrF++ over
 // candidate/reference pairs built from the shared review texts, against NLTK's sentence_bleu
 // on the same pairs in the same run (bench/text_metrics/nltk_bleu.py). Checks that our NLTK
-// BLEU scores equal NLTK's, prints the ratios and records them in BENCHMARKS.md (its own
-// section, between markers).
+// BLEU scores equal NLTK's, prints the ratios with their spread and records them in BENCHMARKS.md
+// (its own section, between markers) and bench/results/text_metrics.json.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,6 +26,7 @@
 #include "benchmarks_md.hpp"
 #include "eval/text_metrics.hpp"
 #include "machine.hpp"
+#include "spread.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -35,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::size_t n = 20000;
-  std::size_t nltk_n = 5000;
+  std::size_t nltk_n = 20000;
   std::size_t threads = 0;  // 0: hardware threads
   std::size_t repeats = 3;
   std::uint64_t seed = 1;
@@ -61,25 +62,25 @@ std::vector<Pair> read_pairs(const std::string& path) {
   return pairs;
 }
 
-// Best of `repeats` CPU seconds of one thread scoring pairs [0, count) at the sentence level
+// CPU seconds of one thread scoring pairs [0, count) at the sentence level, once per repeat
 // (CPU time, not wall-clock: the machine is shared, and NLTK is measured the same way).
-double timed_cpu(const eval::TextMetric& metric, const std::vector<Pair>& pairs, std::size_t count,
-                 std::size_t repeats) {
-  double best = 1e300;
+std::vector<double> timed_cpu(const eval::TextMetric& metric, const std::vector<Pair>& pairs,
+                              std::size_t count, std::size_t repeats) {
+  std::vector<double> runs;
   for (std::size_t r = 0; r < repeats; ++r) {
     const double start = bench::thread_cpu_seconds();
     for (std::size_t i = 0; i < count; ++i) {
       metric.sentence(pairs[i].candidate, pairs[i].references);
     }
-    best = std::min(best, bench::thread_cpu_seconds() - start);
+    runs.push_back(bench::thread_cpu_seconds() - start);
   }
-  return best;
+  return runs;
 }
 
-// Best of `repeats` wall-clock seconds of `threads` workers scoring pairs [0, count).
-double timed(const eval::TextMetric& metric, const std::vector<Pair>& pairs, std::size_t count,
-             std::size_t threads, std::size_t repeats) {
-  double best = 1e300;
+// Wall-clock seconds of `threads` workers scoring pairs [0, count), once per repeat.
+std::vector<double> timed(const eval::TextMetric& metric, const std::vector<Pair>& pairs,
+                          std::size_t count, std::size_t threads, std::size_t repeats) {
+  std::vector<double> runs;
   for (std::size_t r = 0; r < repeats; ++r) {
     const auto start = Clock::now();
     std::vector<std::thread> workers;
@@ -93,9 +94,9 @@ double timed(const eval::TextMetric& metric, const std::vector<Pair>& pairs, std
       });
     }
     for (auto& w : workers) w.join();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+    runs.push_back(std::chrono::duration<double>(Clock::now() - start).count());
   }
-  return best;
+  return runs;
 }
 
 struct Row {
@@ -107,16 +108,18 @@ int run(Options options) {
   options.shared = bench::shared_dir(options.shared);
   if (options.threads == 0) options.threads = std::max(1U, std::thread::hardware_concurrency());
   options.nltk_n = std::min(options.nltk_n, options.n);
+  const double load_start = bench::load_average();
   const auto dir = std::filesystem::temp_directory_path() /
                    fmt::format("reasonrec-bench-text-metrics-{}", ::getpid());
   std::filesystem::create_directories(dir);
   const std::string pairs_path = (dir / "pairs.jsonl").string();
   std::cerr << fmt::format("building {} pairs, running NLTK sentence_bleu on {}...\n", options.n,
                            options.nltk_n);
-  const auto python = nlohmann::json::parse(bench::run_capture(fmt::format(
-      "/usr/bin/python3 '{}/bench/text_metrics/nltk_bleu.py' "
-      "'{}/data/amazon2018_all_beauty_5core/All_Beauty_5.json.gz' '{}' {} {} {}",
-      REASONREC_SOURCE_DIR, options.shared, pairs_path, options.n, options.nltk_n, options.seed)));
+  const auto python = nlohmann::json::parse(bench::run_capture(
+      fmt::format("/usr/bin/python3 '{}/bench/text_metrics/nltk_bleu.py' "
+                  "'{}/data/amazon2018_all_beauty_5core/All_Beauty_5.json.gz' '{}' {} {} {} {}",
+                  REASONREC_SOURCE_DIR, options.shared, pairs_path, options.n, options.nltk_n,
+                  options.seed, options.repeats)));
   const std::vector<Pair> pairs = read_pairs(pairs_path);
   std::filesystem::remove_all(dir);
 
@@ -127,23 +130,33 @@ int run(Options options) {
                                  {"chrf++", ""}};
   std::string table =
       "| metric | pairs | reasonrec, 1 thread (CPU time) | reasonrec, 1 thread (wall) | "
-      "reasonrec, {T} threads (wall) | NLTK, 1 thread (CPU time) | ratio, 1 thread | ratio, {T} "
-      "threads |\n|---|---|---|---|---|---|---|---|\n";
+      "reasonrec, {T} threads (wall) | NLTK, 1 thread (CPU time) | ratio, 1 thread (CPU) | "
+      "ratio, {T} threads (wall vs NLTK wall) |\n|---|---|---|---|---|---|---|---|\n";
   table = fmt::format(fmt::runtime(table), fmt::arg("T", options.threads));
   double worst_diff = 0.0;
-  const auto rate = [](std::size_t count, double seconds) {
-    return static_cast<double>(count) / seconds;
+  const auto rates = [](std::size_t count, const std::vector<double>& seconds) {
+    return bench::rates_of(bench::spread_of(seconds), static_cast<double>(count));
   };
+  nlohmann::json record_rows = nlohmann::json::array();
   for (const Row& row : rows) {
     const eval::MetricSpec spec = eval::parse_metric_spec(row.label);
     const auto metric = eval::make_text_metric(spec.name, spec.options);
     std::cerr << "timing " << row.label << "...\n";
-    const double one = timed_cpu(*metric, pairs, options.n, options.repeats);
-    const double one_wall = timed(*metric, pairs, options.n, 1, options.repeats);
-    const double many = timed(*metric, pairs, options.n, options.threads, options.repeats);
+    const bench::Spread one =
+        rates(options.n, timed_cpu(*metric, pairs, options.n, options.repeats));
+    const bench::Spread one_wall =
+        rates(options.n, timed(*metric, pairs, options.n, 1, options.repeats));
+    const bench::Spread many =
+        rates(options.n, timed(*metric, pairs, options.n, options.threads, options.repeats));
     std::string nltk_cell = "-";
     std::string ratio_one = "-";
     std::string ratio_many = "-";
+    nlohmann::json record = {{"metric", row.label},
+                             {"pairs", options.n},
+                             {"reasonrec_pairs_per_s",
+                              {{"one_thread_cpu", bench::to_json(one)},
+                               {"one_thread_wall", bench::to_json(one_wall)},
+                               {"threads_wall", bench::to_json(many)}}}};
     if (!row.baseline.empty()) {
       // Same numbers as NLTK on the baseline's pairs, or the comparison means nothing.
       const auto& expected = python.at("scores").at(row.baseline);
@@ -155,17 +168,26 @@ int run(Options options) {
         std::cerr << fmt::format("{} disagrees with NLTK by {:.3g}\n", row.label, worst_diff);
         return 1;
       }
-      const double nltk_rate =
-          rate(options.nltk_n, python.at("cpu_seconds").at(row.baseline).get<double>());
-      nltk_cell = fmt::format("{:.0f} pairs/s", nltk_rate);
-      ratio_one = fmt::format("**{:.0f}x**", rate(options.n, one) / nltk_rate);
-      // Against NLTK's single-thread CPU rate: what the threads buy on this machine.
-      ratio_many = fmt::format("{:.0f}x", rate(options.n, many) / nltk_rate);
+      const bench::Spread nltk_cpu = rates(
+          options.nltk_n, python.at("cpu_seconds").at(row.baseline).get<std::vector<double>>());
+      const bench::Spread nltk_wall =
+          rates(options.nltk_n, python.at("seconds").at(row.baseline).get<std::vector<double>>());
+      const bench::Ratio r_one = bench::ratio_of(one, nltk_cpu);
+      // Against NLTK's single-thread wall-clock rate: what the threads buy on this machine.
+      const bench::Ratio r_many = bench::ratio_of(many, nltk_wall);
+      nltk_cell = bench::show(nltk_cpu, 0) + " pairs/s";
+      ratio_one = bench::show(r_one, 0);
+      ratio_many = bench::show(r_many, 0);
+      record["nltk_pairs"] = options.nltk_n;
+      record["nltk_pairs_per_s"] = {{"one_thread_cpu", bench::to_json(nltk_cpu)},
+                                    {"one_thread_wall", bench::to_json(nltk_wall)}};
+      record["ratio"] = {{"one_thread_cpu", bench::to_json(r_one)},
+                         {"threads_wall_vs_nltk_wall", bench::to_json(r_many)}};
     }
-    table += fmt::format(
-        "| `{}` | {} | {:.0f} pairs/s | {:.0f} pairs/s | {:.0f} pairs/s | {} | {} | {} |\n",
-        row.label, options.n, rate(options.n, one), rate(options.n, one_wall),
-        rate(options.n, many), nltk_cell, ratio_one, ratio_many);
+    record_rows.push_back(record);
+    table += fmt::format("| `{}` | {} | {} pairs/s | {} pairs/s | {} pairs/s | {} | {} | {} |\n",
+                         row.label, options.n, bench::show(one, 0), bench::show(one_wall, 0),
+                         bench::show(many, 0), nltk_cell, ratio_one, ratio_many);
   }
 
   const std::string section = fmt::format(
@@ -177,22 +199,36 @@ int run(Options options) {
       "`sentence_bleu` (13a tokenizer, exp smoothing, effective order) and `chrf` / `chrf++` its "
       "`CHRF()` / `CHRF(word_order=2)` (sacreBLEU is not installed here, so these have no "
       "baseline). Baseline: NLTK timed in the same run on the first {} pairs, tokenization "
-      "included; our scores on those pairs equal NLTK's (max |diff| {:.1e}). reasonrec: best of "
-      "{} runs, tokenization included. The single-thread ratio compares CPU time (process time "
-      "for NLTK, thread time for us), which a shared machine disturbs least; the multi-thread "
-      "column is wall-clock throughput against NLTK's single-thread rate.\n\n{}\n"
+      "included; our scores on those pairs equal NLTK's (max |diff| {:.1e}). Each side ran {} "
+      "times (NLTK first, then reasonrec), tokenization included; rates are median (min–max) "
+      "over the runs, ratios median over median with the range the runs allow (slowest over "
+      "fastest either way). The single-thread ratio compares CPU time (process time for NLTK, "
+      "thread time for us), which a shared machine disturbs least; the multi-thread column is "
+      "wall-clock throughput against NLTK's single-thread wall-clock rate.\n\n{}\n"
       "Issue 7's target, at least 50x NLTK single-threaded, is for BLEU + ROUGE + METEOR "
       "together (ROUGE and METEOR: bench/rouge_meteor); BLEU alone is at the ratio above. "
       "Machine: {}, {} hardware threads (shared; "
-      "1-minute load average {:.1f} at the end of the run, from parallel builds, so absolute "
-      "times are inflated for both sides). {}. Command: "
+      "1-minute load average {:.2f} at the start of the run, {:.2f} at the end). {}. Command: "
       "`build/bench/text_metrics/bench_text_metrics`.\n",
       options.n, python.at("nltk").get<std::string>(), options.nltk_n, worst_diff, options.repeats,
-      table, bench::cpu_name(), std::thread::hardware_concurrency(), bench::load_average(),
-      reasonrec::bench::today_utc());
+      table, bench::cpu_name(), std::thread::hardware_concurrency(), load_start,
+      bench::load_average(), reasonrec::bench::today_utc());
   std::cout << section;
-  if (options.write_md)
+  if (options.write_md) {
     reasonrec::bench::record_section(options.benchmarks_md, "text_metrics", section);
+    const nlohmann::json record = {
+        {"bench", "text_metrics"},
+        {"date", bench::today_utc()},
+        {"repeats", options.repeats},
+        {"threads", options.threads},
+        {"max_abs_diff_vs_nltk", worst_diff},
+        {"nltk", python.at("nltk")},
+        {"rows", record_rows},
+        {"load_average", {{"start", load_start}, {"end", bench::load_average()}}},
+        {"machine", {{"cpu", bench::cpu_name()}, {"threads", std::thread::hardware_concurrency()}}},
+    };
+    std::cerr << "recorded in " << bench::write_results("text_metrics", record) << "\n";
+  }
   return 0;
 }
 
@@ -206,7 +242,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", options.threads, "Threads of the multi-threaded run (0: all)")
       ->capture_default_str();
-  app.add_option("--repeats", options.repeats, "Timed runs of reasonrec (best is kept)")
+  app.add_option("--repeats", options.repeats, "Timed runs of each side (median and spread)")
       ->capture_default_str();
   app.add_option("--seed", options.seed, "Seed of the pair sampling")->capture_default_str();
   app.add_option("--shared", options.shared, "The shared folder (default ../shared)");
