@@ -41,6 +41,15 @@ const char* kConfigs[] = {
         "num_hidden_layers":3,"num_attention_heads":4,"num_key_value_heads":4,
         "max_position_embeddings":256,
         "rope_scaling":{"rope_type":"yarn","factor":4.0,"original_max_position_embeddings":32}})",
+    // Mistral with a sliding window of 4 tokens, far shorter than the sequences below.
+    R"({"model_type":"mistral","vocab_size":512,"hidden_size":32,"intermediate_size":48,
+        "num_hidden_layers":3,"num_attention_heads":4,"num_key_value_heads":2,
+        "max_position_embeddings":256,"sliding_window":4})",
+    // Qwen2 with a window of 3 in layers 1 and up (max_window_layers), full attention in layer 0.
+    R"({"model_type":"qwen2","vocab_size":512,"hidden_size":32,"intermediate_size":40,
+        "num_hidden_layers":3,"num_attention_heads":4,"num_key_value_heads":1,
+        "max_position_embeddings":128,"use_sliding_window":true,"sliding_window":3,
+        "max_window_layers":1})",
 };
 
 LlamaModel tiny(int variant, std::uint64_t seed = 7) {
@@ -187,7 +196,68 @@ TEST_P(Variants, GreedyGenerationOfABatchEqualsEachPromptAlone) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Tiny, Variants, ::testing::Values(0, 1, 2));
+INSTANTIATE_TEST_SUITE_P(Tiny, Variants, ::testing::Values(0, 1, 2, 3, 4));
+
+// One layer with a window of w: the token at position i sees only positions i-w+1..i, and rotary
+// embeddings depend only on the distance between positions, so its logits are those of the
+// same weights without a window run over just those w tokens (at positions 0..w-1).
+TEST(SlidingWindow, OneLayerSeesExactlyTheLastWindowTokens) {
+  torch::NoGradGuard no_grad;
+  const char* shape = R"({"model_type":"mistral","vocab_size":512,"hidden_size":32,
+      "intermediate_size":48,"num_hidden_layers":1,"num_attention_heads":4,
+      "num_key_value_heads":2,"max_position_embeddings":64)";
+  const std::int64_t window = 4;
+  const LlamaModel windowed = LlamaModel::random(
+      LlamaConfig::from_json(nlohmann::json::parse(std::string(shape) + R"(,"sliding_window":4})"),
+                             "windowed"),
+      21, 0.3);
+  const LlamaModel full = LlamaModel::random(
+      LlamaConfig::from_json(nlohmann::json::parse(std::string(shape) + "}"), "full"), 21, 0.3);
+  const auto ids = tokens(8, 20);
+  const torch::Tensor logits = full_logits(windowed, ids);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::size_t first = i + 1 >= static_cast<std::size_t>(window) ? i + 1 - window : 0;
+    const std::vector<std::int32_t> seen(ids.begin() + static_cast<std::ptrdiff_t>(first),
+                                         ids.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    const torch::Tensor reference = full_logits(full, seen);
+    EXPECT_LE(max_abs(logits[static_cast<std::int64_t>(i)], reference[reference.size(0) - 1]),
+              1e-4 * std::max(1.0, reference.abs().max().item<double>()))
+        << "position " << i;
+  }
+  // Beyond the window the band really differs from full attention; within it, it does not.
+  const torch::Tensor unbanded = full_logits(full, ids);
+  EXPECT_LE(max_abs(logits.narrow(0, 0, window), unbanded.narrow(0, 0, window)),
+            tolerance(unbanded));
+  EXPECT_GT(max_abs(logits.narrow(0, window, 16), unbanded.narrow(0, window, 16)), 1e-3);
+}
+
+TEST(SlidingWindow, GeneratesPastTheWindowAndTheConfigRoundTrips) {
+  const LlamaModel model = tiny(3);  // window 4
+  ASSERT_EQ(model.config().sliding_window, 4);
+  const Generator generator(model, tokenizer(), {{}, 256, 16});
+  GenerationSpec spec;
+  spec.prompt = tokens(30, 12);
+  spec.max_new_tokens = 20;
+  spec.ignore_eos = true;
+  const Generation g = generator.generate(std::span(&spec, 1))[0][0];
+  EXPECT_EQ(g.tokens.size(), 20u);
+  EXPECT_EQ(g.finish_reason, "length");
+  // Saved and loaded, the window stays (Qwen2's first windowed layer too).
+  for (const int variant : {3, 4}) {
+    const LlamaModel original = tiny(variant);
+    const auto dir = test::scratch_dir() / ("saved" + std::to_string(variant));
+    original.save(dir);
+    const LlamaConfig loaded = LlamaModel::load(CheckpointDir::open(dir)).config();
+    EXPECT_EQ(loaded.sliding_window, original.config().sliding_window);
+    EXPECT_EQ(loaded.window_first_layer, original.config().window_first_layer);
+  }
+  EXPECT_EQ(tiny(4).config().window_first_layer, 1);
+  EXPECT_THROW(LlamaConfig::from_json(nlohmann::json::parse(R"({"model_type":"mistral",
+      "vocab_size":8,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,
+      "num_attention_heads":2,"sliding_window":0})"),
+                                      "bad"),
+               InputError);
+}
 
 GenerationSpec sampled(std::uint64_t prompt_seed, std::uint64_t seed, int n) {
   GenerationSpec spec;

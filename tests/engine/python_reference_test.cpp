@@ -110,6 +110,15 @@ def hf_forward(model_dir, ids):
         return y
     x = w['model.embed_tokens.weight'][ids]
     causal = torch.ones(T, T, dtype=torch.bool).tril()
+    # Mistral's sliding window (Qwen2's with use_sliding_window, from max_window_layers on):
+    # query i sees keys j with i - window < j <= i, as transformers' sliding_window_overlay.
+    window = cfg.get('sliding_window')
+    if cfg['model_type'] != 'mistral' and not cfg.get('use_sliding_window'):
+        window = None
+    first_windowed = cfg.get('max_window_layers', 28) if cfg['model_type'] == 'qwen2' else 0
+    q_idx = torch.arange(T)[:, None]
+    kv_idx = torch.arange(T)[None, :]
+    band = (kv_idx <= q_idx) & (kv_idx > q_idx - (window or 0))
     for l in range(cfg['num_hidden_layers']):
         p = 'model.layers.%d.' % l
         h = rms(x, w[p + 'input_layernorm.weight'], eps)
@@ -121,7 +130,8 @@ def hf_forward(model_dir, ids):
         for head in range(H):
             g = head // (H // G)
             s = (q[head] @ k[g].T) / math.sqrt(hd)
-            s = s.masked_fill(~causal, float('-inf'))
+            allowed = band if window is not None and l >= first_windowed else causal
+            s = s.masked_fill(~allowed, float('-inf'))
             outs.append(torch.softmax(s, -1) @ v[g])
         a = torch.cat(outs, -1)
         x = x + lin(a, p + 'self_attn.o_proj')
@@ -215,6 +225,7 @@ double max_difference(const std::vector<std::vector<float>>& ours,
 struct Variant {
   const char* name;
   const char* config;
+  std::int64_t context;  // LocalModel::context_limit()
 };
 
 const Variant kVariants[] = {
@@ -222,30 +233,49 @@ const Variant kVariants[] = {
      R"({"model_type":"llama","vocab_size":512,"hidden_size":32,"intermediate_size":48,
         "num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"rms_norm_eps":1e-5,
         "attention_bias":true,"mlp_bias":true,"tie_word_embeddings":false,
-        "max_position_embeddings":64,"rope_scaling":{"type":"linear","factor":2.0}})"},
+        "max_position_embeddings":64,"rope_scaling":{"type":"linear","factor":2.0}})",
+     64},
     {"qwen2_mqa_tied_llama3_headdim",
      R"({"model_type":"qwen2","vocab_size":512,"hidden_size":32,"intermediate_size":40,
         "num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":1,"head_dim":16,
         "rms_norm_eps":1e-6,"rope_theta":500000.0,"tie_word_embeddings":true,
         "max_position_embeddings":128,
         "rope_scaling":{"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0,
-                        "high_freq_factor":4.0,"original_max_position_embeddings":8}})"},
+                        "high_freq_factor":4.0,"original_max_position_embeddings":8}})",
+     128},
     {"llama_dynamic_beyond_context",
      R"({"model_type":"llama","vocab_size":512,"hidden_size":32,"intermediate_size":48,
         "num_hidden_layers":2,"num_attention_heads":2,"num_key_value_heads":2,"rms_norm_eps":1e-5,
-        "max_position_embeddings":12,"rope_scaling":{"type":"dynamic","factor":2.0}})"},
+        "max_position_embeddings":12,"rope_scaling":{"type":"dynamic","factor":2.0}})",
+     24},
     {"mistral_yarn",
      R"({"model_type":"mistral","vocab_size":512,"hidden_size":32,"intermediate_size":48,
         "num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"rms_norm_eps":1e-5,
         "max_position_embeddings":256,"sliding_window":null,
-        "rope_scaling":{"rope_type":"yarn","factor":4.0,"original_max_position_embeddings":32}})"},
+        "rope_scaling":{"rope_type":"yarn","factor":4.0,"original_max_position_embeddings":32}})",
+     256},
+    // Sliding windows far shorter than the 18 tokens: the context is still all 18 (and more).
+    {"mistral_sliding_window_4",
+     R"({"model_type":"mistral","vocab_size":512,"hidden_size":32,"intermediate_size":48,
+        "num_hidden_layers":3,"num_attention_heads":4,"num_key_value_heads":2,"rms_norm_eps":1e-5,
+        "max_position_embeddings":64,"sliding_window":4})",
+     64},
+    {"qwen2_sliding_window_from_layer_1",
+     R"({"model_type":"qwen2","vocab_size":512,"hidden_size":32,"intermediate_size":40,
+        "num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":1,"rms_norm_eps":1e-6,
+        "max_position_embeddings":64,"use_sliding_window":true,"sliding_window":5,
+        "max_window_layers":1})",
+     64},
 };
 
 class PythonReference : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(PythonReference, LogitsAgreeOnRandomCheckpoints) {
   const auto dir = test::scratch_dir() / "model";
-  write_random_llama(dir, nlohmann::json::parse(GetParam().config), 1234, 0.3);
+  const nlohmann::json config = nlohmann::json::parse(GetParam().config);
+  write_random_llama(dir, config, 1234, 0.3);
+  // The engine and the reference read the variant's own config.json.
+  std::ofstream(dir / "config.json") << config.dump();
   {
     std::ofstream out(dir / "tokenizer.json");
     out << llama2c_tokenizer_json(
@@ -258,6 +288,8 @@ TEST_P(PythonReference, LogitsAgreeOnRandomCheckpoints) {
                                          376, 298, 315, 421, 395, 317, 426, 338, 401};
   const double worst = max_difference(model.logits(ids), reference_logits("hf", dir, ids));
   EXPECT_LE(worst, 1e-4) << GetParam().name;
+  // A sliding window does not shorten the context.
+  EXPECT_EQ(model.context_limit(), GetParam().context) << GetParam().name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, PythonReference, ::testing::ValuesIn(kVariants),

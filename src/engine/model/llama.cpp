@@ -118,6 +118,7 @@ KvCache::KvCache(const LlamaConfig& config, std::int64_t batch, std::int64_t cap
     values_.push_back(torch::zeros({batch, config.num_key_value_heads, capacity, config.head_dim}));
   }
   valid_ = torch::zeros({batch, capacity}, torch::kBool);
+  positions_ = torch::zeros({batch, capacity}, torch::kInt64);
 }
 
 void KvCache::ensure_capacity(std::int64_t needed) {
@@ -135,6 +136,7 @@ void KvCache::ensure_capacity(std::int64_t needed) {
   for (auto& k : keys_) grow(k);
   for (auto& v : values_) grow(v);
   grow(valid_);
+  grow(positions_);
 }
 
 KvCache KvCache::select(const std::vector<std::int64_t>& rows) const {
@@ -144,6 +146,7 @@ KvCache KvCache::select(const std::vector<std::int64_t>& rows) const {
   for (const auto& k : keys_) out.keys_.push_back(k.index_select(0, index));
   for (const auto& v : values_) out.values_.push_back(v.index_select(0, index));
   out.valid_ = valid_.index_select(0, index);
+  out.positions_ = positions_.index_select(0, index);
   return out;
 }
 
@@ -187,6 +190,9 @@ KvCache KvCache::concat(const std::vector<KvCache>& parts, std::int64_t headroom
   }
   out.valid_ = join(parts.front().valid_, 1,
                     [](const KvCache& part) -> const torch::Tensor& { return part.valid_; });
+  out.positions_ =
+      join(parts.front().positions_, 1,
+           [](const KvCache& part) -> const torch::Tensor& { return part.positions_; });
   return out;
 }
 
@@ -209,6 +215,7 @@ KvCache KvCache::without_unused_columns(std::int64_t headroom) const {
   for (const auto& k : keys_) out.keys_.push_back(gather(k, 2));
   for (const auto& v : values_) out.values_.push_back(gather(v, 2));
   out.valid_ = gather(valid_, 1);
+  out.positions_ = gather(positions_, 1);
   return out;
 }
 
@@ -227,6 +234,7 @@ KvCache KvCache::prefix(std::int64_t columns, std::int64_t capacity) const {
   for (const auto& k : keys_) out.keys_.push_back(copy(k, 2));
   for (const auto& v : values_) out.values_.push_back(copy(v, 2));
   out.valid_ = copy(valid_, 1);
+  out.positions_ = copy(positions_, 1);
   return out;
 }
 
@@ -475,29 +483,40 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const torch::Tens
                 std::to_string(B));
   }
   const std::int64_t start = cache.length_, total = start + T;
-  if (config_.sliding_window && total > *config_.sliding_window) {
-    throw Error("sequence of " + std::to_string(total) + " tokens exceeds the sliding window (" +
-                std::to_string(*config_.sliding_window) +
-                "), which this engine does not implement");
-  }
   cache.ensure_capacity(total);
   cache.valid_.narrow(1, start, T).copy_(valid.to(torch::kBool));
+  cache.positions_.narrow(1, start, T).copy_(positions.to(torch::kInt64));
 
-  torch::Tensor mask;
+  // Positions count real tokens and columns count every token, so no key is farther back in
+  // positions than in columns: the window can only exclude a key once there are more columns.
+  const std::int64_t window = config_.sliding_window.value_or(0);
+  const bool windowed = window > 0 && total > window &&
+                        config_.window_first_layer < static_cast<std::int64_t>(layers_.size());
   const torch::Tensor key_valid = cache.valid_.narrow(1, 0, total);
-  if (T > 1 || !key_valid.all().item<bool>()) {
+  const bool padded = !key_valid.all().item<bool>();
+  torch::Tensor mask, window_mask;  // undefined: every key is allowed
+  if (T > 1 || padded || windowed) {
     const torch::Tensor key_index = torch::arange(total, torch::kInt64).unsqueeze(0);  // [1, L]
     const torch::Tensor query_index =
         torch::arange(start, total, torch::kInt64).unsqueeze(1);  // [T, 1]
-    // Causal, real keys only; every query may see itself so that padding rows stay finite.
-    const torch::Tensor allowed =
-        ((key_index <= query_index).unsqueeze(0) & key_valid.unsqueeze(1)) |
-        (key_index == query_index).unsqueeze(0);  // [B, T, L]
+    // Every query may see itself so that padding rows stay finite.
+    const torch::Tensor itself = (key_index == query_index).unsqueeze(0);
+    // Causal, real keys only: [B, T, L].
+    const torch::Tensor allowed = (key_index <= query_index).unsqueeze(0) & key_valid.unsqueeze(1);
     const std::int64_t rep = config_.num_attention_heads / config_.num_key_value_heads;
-    mask = torch::zeros({B, T, total})
-               .masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity())
-               .unsqueeze(1)
-               .repeat({1, 1, rep, 1});
+    auto additive = [&](const torch::Tensor& keep) {
+      return torch::zeros({B, T, total})
+          .masked_fill((keep | itself).logical_not(), -std::numeric_limits<float>::infinity())
+          .unsqueeze(1)
+          .repeat({1, 1, rep, 1});
+    };
+    if (T > 1 || padded) mask = additive(allowed);
+    if (windowed) {
+      // Mistral's band, i - w < j <= i, over the rotary positions of query and key.
+      const torch::Tensor key_position = cache.positions_.narrow(1, 0, total).unsqueeze(1);
+      const torch::Tensor query_position = positions.to(torch::kInt64).unsqueeze(2);
+      window_mask = additive(allowed & (key_position > query_position - window));
+    }
   }
 
   const auto [cos, sin] = rotary(positions);
@@ -506,7 +525,8 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const torch::Tens
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const Layer& layer = layers_[l];
     torch::Tensor h = rms_norm(x, layer.input_norm, config_.rms_norm_eps);
-    h = attention(layer, h, cos, sin, mask, l, cache);
+    const bool in_window = windowed && static_cast<std::int64_t>(l) >= config_.window_first_layer;
+    h = attention(layer, h, cos, sin, in_window ? window_mask : mask, l, cache);
     x = x + apply_dropout(h, dropout_.residual, dropout_.training);
     h = rms_norm(x, layer.post_norm, config_.rms_norm_eps);
     const auto gate_up = project(h, {{layer.gate_w, layer.gate_b}, {layer.up_w, layer.up_b}});

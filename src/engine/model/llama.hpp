@@ -22,7 +22,8 @@ namespace reasonrec::engine {
 
 // Keys and values of every layer for a batch of sequences that share cache columns: column j
 // of row b holds the token that row b fed at step j, `valid` marks which columns are real
-// tokens (padding is not), and each token's rotary position travels with its key.
+// tokens (padding is not), and each token's rotary position travels with its key (and is kept
+// beside it, for the sliding window).
 class KvCache {
  public:
   KvCache(const LlamaConfig& config, std::int64_t batch, std::int64_t capacity);
@@ -55,6 +56,7 @@ class KvCache {
   std::vector<torch::Tensor> keys_;    // per layer [B, kv_heads, capacity, head_dim]
   std::vector<torch::Tensor> values_;  // same
   torch::Tensor valid_;                // [B, capacity] bool
+  torch::Tensor positions_;            // [B, capacity] int64: each column's rotary position
   std::int64_t length_ = 0;
 };
 
@@ -100,7 +102,9 @@ class LlamaModel {
 
   // Runs `tokens` [B, T] (int64) at rotary `positions` [B, T] (int64); `valid` [B, T] (bool)
   // is false for padding, which no other token attends to. Appends the T new columns to
-  // `cache` and returns the final-norm hidden states [B, T, hidden].
+  // `cache` and returns the final-norm hidden states [B, T, hidden]. With a sliding window w,
+  // a token at position i attends to the real tokens at positions j with i - w < j <= i
+  // (positions count a sequence's real tokens, so padding never shifts the window).
   torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& positions,
                         const torch::Tensor& valid, KvCache& cache) const;
 

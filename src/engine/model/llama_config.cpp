@@ -112,9 +112,14 @@ LlamaConfig LlamaConfig::from_json(const nlohmann::json& json, const std::string
   c.mlp_bias = r.boolean("mlp_bias", false);
   c.tie_word_embeddings = r.boolean("tie_word_embeddings", false);
   if (const auto* window = r.find("sliding_window")) {
-    if (window->is_number_integer() &&
-        (c.model_type == "mistral" || r.boolean("use_sliding_window", false))) {
+    const bool used = c.model_type == "mistral" || r.boolean("use_sliding_window", false);
+    if (used && !window->is_null()) {
+      if (!window->is_number_integer() || window->get<std::int64_t>() < 1) {
+        r.fail("sliding_window", "must be a positive integer or null");
+      }
       c.sliding_window = window->get<std::int64_t>();
+      // transformers' Qwen2 windows only the layers from max_window_layers (default 28) on.
+      if (c.model_type == "qwen2") c.window_first_layer = r.integer("max_window_layers", 28);
     }
   }
   if (const auto* eos = r.find("eos_token_id")) {
@@ -173,6 +178,13 @@ nlohmann::json LlamaConfig::to_json() const {
       if (rope_scaling.attention_factor) s["attention_factor"] = *rope_scaling.attention_factor;
     }
     j["rope_scaling"] = s;
+  }
+  if (sliding_window) {
+    j["sliding_window"] = *sliding_window;
+    if (model_type == "qwen2") {
+      j["use_sliding_window"] = true;
+      j["max_window_layers"] = window_first_layer;
+    }
   }
   if (bos_token_id) j["bos_token_id"] = *bos_token_id;
   if (eos_token_ids.size() == 1) j["eos_token_id"] = eos_token_ids[0];

@@ -45,8 +45,12 @@ struct LlamaConfig {
   bool o_bias = false;    // Llama attention_bias only
   bool mlp_bias = false;
   bool tie_word_embeddings = false;
-  std::optional<std::int64_t> sliding_window;  // Mistral; only checked against the context
-  std::vector<std::int32_t> eos_token_ids;     // config.json's eos_token_id (int or list)
+  // Mistral's sliding window (Qwen2's with use_sliding_window): a token attends to the previous
+  // `sliding_window` tokens, itself included, in layers window_first_layer and above (Qwen2's
+  // max_window_layers; every layer for Mistral).
+  std::optional<std::int64_t> sliding_window;
+  std::int64_t window_first_layer = 0;
+  std::vector<std::int32_t> eos_token_ids;  // config.json's eos_token_id (int or list)
   std::optional<std::int32_t> bos_token_id;
 
   // Parses config.json; InputError naming `source` and the field for anything missing,
