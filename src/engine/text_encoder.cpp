@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
@@ -157,11 +158,47 @@ std::vector<std::int32_t> TextEncoder::encode_sentence(std::string_view text) co
   return ids;
 }
 
+PairEncoding TextEncoder::encode_pair(std::string_view first, std::string_view second) const {
+  const Tokenizer& tok = tokenizer();
+  std::vector<std::int32_t> a = tok.encode(first, false);
+  std::vector<std::int32_t> b = tok.encode(second, false);
+  auto join = [&](std::span<const std::int32_t> x,
+                  std::span<const std::int32_t> y) -> PairEncoding {
+    if (auto joined = tok.join_pair(x, y)) return *joined;
+    if (!impl_->cls || !impl_->sep) {
+      throw InputError(impl_->dir.string(), 0,
+                       "the tokenizer has no pair template and no cls/sep tokens");
+    }
+    // transformers' slow tokenizers: BERT's segments 0 and 1, RoBERTa's all 0.
+    const std::int32_t cls = *impl_->cls, sep = *impl_->sep;
+    const bool bert = model_type() == "bert";
+    PairEncoding out;
+    auto add = [&](std::span<const std::int32_t> ids, std::int32_t type) {
+      out.ids.insert(out.ids.end(), ids.begin(), ids.end());
+      out.type_ids.insert(out.type_ids.end(), ids.size(), type);
+    };
+    add(std::span(&cls, 1), 0);
+    add(x, 0);
+    add(std::span(&sep, 1), 0);
+    if (!bert) add(std::span(&sep, 1), 0);
+    add(y, bert ? 1 : 0);
+    add(std::span(&sep, 1), bert ? 1 : 0);
+    return out;
+  };
+  const std::size_t specials = join({}, {}).ids.size();
+  const auto limit = static_cast<std::size_t>(std::max<std::int64_t>(impl_->max_length, 0));
+  while (a.size() + b.size() + specials > limit && (!a.empty() || !b.empty())) {
+    (a.size() > b.size() ? a : b).pop_back();
+  }
+  return join(a, b);
+}
+
 namespace {
 
 // Runs one padded batch through the encoder and returns its hidden states up to `last_layer`.
 std::vector<torch::Tensor> run_batch(const BertModel& model,
                                      const std::vector<std::vector<std::int32_t>>& sequences,
+                                     const std::vector<std::vector<std::int32_t>>& token_types,
                                      std::size_t begin, std::size_t end, std::int64_t last_layer) {
   std::size_t longest = 1;
   for (std::size_t i = begin; i < end; ++i) longest = std::max(longest, sequences[i].size());
@@ -177,7 +214,34 @@ std::vector<torch::Tensor> run_batch(const BertModel& model,
       mask_acc[static_cast<std::int64_t>(i - begin)][static_cast<std::int64_t>(t)] = 1;
     }
   }
-  return model.forward(ids, mask, last_layer);
+  torch::Tensor types;
+  if (!token_types.empty()) {
+    types = torch::zeros({rows, cols}, torch::kLong);
+    auto type_acc = types.accessor<std::int64_t, 2>();
+    for (std::size_t i = begin; i < end; ++i) {
+      for (std::size_t t = 0; t < sequences[i].size(); ++t) {
+        type_acc[static_cast<std::int64_t>(i - begin)][static_cast<std::int64_t>(t)] =
+            token_types[i][t];
+      }
+    }
+  }
+  return model.forward(ids, mask, last_layer, types);
+}
+
+void check_token_types(const std::vector<std::vector<std::int32_t>>& sequences,
+                       const std::vector<std::vector<std::int32_t>>& token_types) {
+  if (token_types.empty()) return;
+  if (token_types.size() != sequences.size()) {
+    throw UsageError("token types for " + std::to_string(token_types.size()) +
+                     " sequences, but there are " + std::to_string(sequences.size()));
+  }
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    if (token_types[i].size() != sequences[i].size()) {
+      throw UsageError("sequence " + std::to_string(i) + " has " +
+                       std::to_string(sequences[i].size()) + " tokens but " +
+                       std::to_string(token_types[i].size()) + " token types");
+    }
+  }
 }
 
 std::vector<float> rows_of(const torch::Tensor& hidden, std::int64_t row, std::size_t length) {
@@ -190,8 +254,9 @@ std::vector<float> rows_of(const torch::Tensor& hidden, std::int64_t row, std::s
 }  // namespace
 
 std::vector<std::vector<float>> TextEncoder::hidden_states(
-    const std::vector<std::vector<std::int32_t>>& sequences, int layer,
-    std::size_t batch_size) const {
+    const std::vector<std::vector<std::int32_t>>& sequences, int layer, std::size_t batch_size,
+    const std::vector<std::vector<std::int32_t>>& token_types) const {
+  check_token_types(sequences, token_types);
   if (layer < 0 || layer > num_layers()) {
     throw UsageError("layer " + std::to_string(layer) + " is out of range: " + model_name() +
                      " has layers 0.." + std::to_string(num_layers()));
@@ -201,7 +266,7 @@ std::vector<std::vector<float>> TextEncoder::hidden_states(
   std::vector<std::vector<float>> out(sequences.size());
   for (std::size_t begin = 0; begin < sequences.size(); begin += batch_size) {
     const std::size_t end = std::min(sequences.size(), begin + batch_size);
-    const auto hidden = run_batch(impl_->model, sequences, begin, end, layer);
+    const auto hidden = run_batch(impl_->model, sequences, token_types, begin, end, layer);
     for (std::size_t i = begin; i < end; ++i) {
       out[i] = rows_of(hidden[static_cast<std::size_t>(layer)],
                        static_cast<std::int64_t>(i - begin), sequences[i].size());
@@ -211,13 +276,15 @@ std::vector<std::vector<float>> TextEncoder::hidden_states(
 }
 
 std::vector<std::vector<std::vector<float>>> TextEncoder::all_hidden_states(
-    const std::vector<std::vector<std::int32_t>>& sequences, std::size_t batch_size) const {
+    const std::vector<std::vector<std::int32_t>>& sequences, std::size_t batch_size,
+    const std::vector<std::vector<std::int32_t>>& token_types) const {
+  check_token_types(sequences, token_types);
   batch_size = std::max<std::size_t>(1, batch_size);
   torch::InferenceMode guard;
   std::vector<std::vector<std::vector<float>>> out(sequences.size());
   for (std::size_t begin = 0; begin < sequences.size(); begin += batch_size) {
     const std::size_t end = std::min(sequences.size(), begin + batch_size);
-    const auto hidden = run_batch(impl_->model, sequences, begin, end, -1);
+    const auto hidden = run_batch(impl_->model, sequences, token_types, begin, end, -1);
     for (std::size_t i = begin; i < end; ++i) {
       for (const torch::Tensor& h : hidden) {
         out[i].push_back(rows_of(h, static_cast<std::int64_t>(i - begin), sequences[i].size()));

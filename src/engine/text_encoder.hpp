@@ -14,6 +14,7 @@
 namespace reasonrec::engine {
 
 class Tokenizer;
+struct PairEncoding;
 
 class TextEncoder {
  public:
@@ -49,16 +50,27 @@ class TextEncoder {
   // tokens are added and the ids truncated to max_length() keeping the final sep.
   std::vector<std::int32_t> encode_sentence(std::string_view text) const;
 
+  // A sentence pair as transformers' tokenizer(first, second) encodes it: each text without
+  // special tokens, joined by the tokenizer's pair template (BERT: [CLS] A [SEP] B [SEP] with
+  // token types 0 for [CLS] A [SEP] and 1 for B [SEP]; RoBERTa: <s> A </s></s> B </s>, all 0).
+  // Without a template in tokenizer.json, that layout from cls_id() and sep_id(). Longer than
+  // max_length(), the longer text loses its last tokens first (truncation "longest_first").
+  PairEncoding encode_pair(std::string_view first, std::string_view second) const;
+
   // Hidden states of `layer` (0 = embedding output, num_layers() = last) for each sequence:
   // result[i] holds sequences[i].size() rows of hidden_size() floats. Sequences are padded
   // together in batches of `batch_size`; the result does not depend on the batching.
+  // `token_types[i]`, when given, holds the token type (segment) id of every token of
+  // sequences[i] (transformers' token_type_ids, e.g. PairEncoding::type_ids); else all 0.
   std::vector<std::vector<float>> hidden_states(
       const std::vector<std::vector<std::int32_t>>& sequences, int layer,
-      std::size_t batch_size = 64) const;
+      std::size_t batch_size = 64,
+      const std::vector<std::vector<std::int32_t>>& token_types = {}) const;
 
   // Every layer: result[i][l] for sequence i and layer l = 0..num_layers().
   std::vector<std::vector<std::vector<float>>> all_hidden_states(
-      const std::vector<std::vector<std::int32_t>>& sequences, std::size_t batch_size = 64) const;
+      const std::vector<std::vector<std::int32_t>>& sequences, std::size_t batch_size = 64,
+      const std::vector<std::vector<std::int32_t>>& token_types = {}) const;
 
  private:
   struct Impl;

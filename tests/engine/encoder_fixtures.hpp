@@ -184,9 +184,10 @@ def load_safetensors(path):
 )PY";
 
 // A plain BERT / RoBERTa forward pass in float64 over one unpadded sequence at a time:
-// bert_hidden_states(dir, prefix, ids) -> list of [len, hidden] tensors (embeddings + layers).
+// bert_hidden_states(dir, prefix, ids, types=None) -> list of [len, hidden] tensors (embeddings
+// + layers); `types` are the token type (segment) ids, all 0 when None.
 inline const char* python_bert_reference = R"PY(
-def bert_hidden_states(d, prefix, seq):
+def bert_hidden_states(d, prefix, seq, types=None):
     cfg = json.load(open(d + '/config.json'))
     W = load_safetensors(d + '/model.safetensors')
     H = cfg['hidden_size']; heads = cfg['num_attention_heads']; hd = H // heads
@@ -208,8 +209,9 @@ def bert_hidden_states(d, prefix, seq):
     else:
         pos = torch.arange(n)
     e = prefix + 'embeddings.'
+    tt = torch.tensor(types if types is not None else [0] * n, dtype=torch.long)
     x = W[e + 'word_embeddings.weight'][ids] + W[e + 'position_embeddings.weight'][pos] \
-        + W[e + 'token_type_embeddings.weight'][0]
+        + W[e + 'token_type_embeddings.weight'][tt]
     x = norm(x, e + 'LayerNorm')
     out = [x]
     for l in range(cfg['num_hidden_layers']):

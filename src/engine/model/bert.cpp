@@ -165,7 +165,8 @@ torch::Tensor BertModel::layer_forward(const Layer& layer, const torch::Tensor& 
 }
 
 std::vector<torch::Tensor> BertModel::forward(const torch::Tensor& ids, const torch::Tensor& mask,
-                                              std::int64_t last_layer) const {
+                                              std::int64_t last_layer,
+                                              const torch::Tensor& token_types) const {
   if (ids.dim() != 2 || mask.sizes() != ids.sizes()) {
     throw Error("BertModel::forward: ids and mask must both be [batch, length]");
   }
@@ -196,7 +197,21 @@ std::vector<torch::Tensor> BertModel::forward(const torch::Tensor& ids, const to
   }
   torch::Tensor x =
       torch::embedding(word_embeddings_, ids64) + torch::embedding(position_embeddings_, positions);
-  if (token_type_embeddings_.defined()) x = x + token_type_embeddings_[0];
+  if (token_types.defined()) {
+    if (token_types.sizes() != ids.sizes()) {
+      throw Error("BertModel::forward: token_types must be [batch, length] like ids");
+    }
+    const torch::Tensor types64 = token_types.to(torch::kLong);
+    const std::int64_t types = token_type_embeddings_.defined() ? config_.type_vocab_size : 1;
+    if (types64.numel() > 0 &&
+        (types64.min().item<std::int64_t>() < 0 || types64.max().item<std::int64_t>() >= types)) {
+      throw UsageError("token type id outside the encoder's " + std::to_string(types) +
+                       " token types (type_vocab_size)");
+    }
+    if (token_type_embeddings_.defined()) x = x + torch::embedding(token_type_embeddings_, types64);
+  } else if (token_type_embeddings_.defined()) {
+    x = x + token_type_embeddings_[0];
+  }
   x = layer_norm(x, embed_norm_w_, embed_norm_b_, config_.layer_norm_eps);
   x = torch::dropout(x, config_.hidden_dropout_prob, training_);
 

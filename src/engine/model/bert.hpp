@@ -34,11 +34,13 @@ class BertModel {
   // Dropout as the config sets it, active only while training.
   void set_training(bool training) { training_ = training; }
 
-  // ids [B, T] int64 (padding on the right), mask [B, T] (1 real, 0 padding). Returns the
+  // ids [B, T] int64 (padding on the right), mask [B, T] (1 real, 0 padding), token_types
+  // [B, T] (segment ids, as transformers' token_type_ids; undefined: all 0). Returns the
   // hidden states as transformers' output_hidden_states: [0] the embedding output, [l] the
   // output of layer l, for l <= last_layer (default: every layer), each [B, T, hidden].
   std::vector<torch::Tensor> forward(const torch::Tensor& ids, const torch::Tensor& mask,
-                                     std::int64_t last_layer = -1) const;
+                                     std::int64_t last_layer = -1,
+                                     const torch::Tensor& token_types = {}) const;
 
  private:
   BertModel() = default;

@@ -58,6 +58,7 @@ void JsonTokenizer::load(const nlohmann::json& root, const SpecialTokenConfig& s
   model_ = component(root, "model", make_model);
   decoder_ = component(root, "decoder", make_decoder);
   wrap_ = component(root, "post_processor", make_post_processor);
+  pair_ = component(root, "post_processor", make_pair_template);
   added_ = component(root, "added_tokens", [&](const nlohmann::json& list) {
     return AddedVocabulary(list, normalizer_.get());
   });
@@ -95,6 +96,14 @@ std::vector<std::int32_t> JsonTokenizer::encode(std::string_view text,
   }
   if (add_special_tokens) ids.insert(ids.end(), wrap_.after.begin(), wrap_.after.end());
   return ids;
+}
+
+std::optional<PairEncoding> JsonTokenizer::join_pair(std::span<const std::int32_t> first,
+                                                     std::span<const std::int32_t> second) const {
+  if (!pair_) return std::nullopt;
+  PairEncoding out;
+  pair_->join(first, second, out.ids, out.type_ids);
+  return out;
 }
 
 std::vector<std::string> JsonTokenizer::decode_chain(std::vector<std::string> tokens,

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/tokenizer/added_vocabulary.hpp"
@@ -40,6 +41,8 @@ class JsonTokenizer final : public Tokenizer {
   std::optional<std::int32_t> bos_id() const override { return bos_; }
   std::optional<std::int32_t> eos_id() const override { return eos_; }
   std::optional<std::int32_t> pad_id() const override { return pad_; }
+  std::optional<PairEncoding> join_pair(std::span<const std::int32_t> first,
+                                        std::span<const std::int32_t> second) const override;
 
  private:
   JsonTokenizer() = default;
@@ -52,6 +55,7 @@ class JsonTokenizer final : public Tokenizer {
   std::unique_ptr<Model> model_;
   std::unique_ptr<Decoder> decoder_;
   SpecialWrap wrap_;
+  std::optional<PairTemplate> pair_;
   AddedVocabulary added_;
   bool clean_up_spaces_ = false;
   std::optional<std::int32_t> bos_, eos_, pad_;

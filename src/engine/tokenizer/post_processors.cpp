@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 #include "engine/tokenizer/json_fields.hpp"
 #include "engine/tokenizer/post_processor.hpp"
 
@@ -46,7 +48,86 @@ SpecialWrap template_wrap(const nlohmann::json& config) {
   return wrap;
 }
 
+std::vector<std::int32_t> special_ids(const nlohmann::json& specials, const std::string& name) {
+  if (!specials.contains(name)) throw Error("template uses undefined special token '" + name + "'");
+  const auto& ids = jf::require(specials.at(name), "ids");
+  if (!ids.is_array()) throw Error("special token '" + name + "' ids must be an array");
+  std::vector<std::int32_t> out;
+  for (const auto& id : ids) {
+    if (!id.is_number_integer()) throw Error("special token '" + name + "' has a non-integer id");
+    out.push_back(id.get<std::int32_t>());
+  }
+  return out;
+}
+
+std::int32_t type_id_of(const nlohmann::json& piece) {
+  if (!piece.contains("type_id")) return 0;
+  if (!piece.at("type_id").is_number_integer()) throw Error("template type_id must be an integer");
+  return piece.at("type_id").get<std::int32_t>();
+}
+
+std::optional<PairTemplate> template_pair(const nlohmann::json& config) {
+  if (!config.contains("pair") || config.at("pair").is_null()) return std::nullopt;
+  const auto& pair = config.at("pair");
+  if (!pair.is_array()) throw Error("TemplateProcessing 'pair' must be an array");
+  const auto& specials =
+      config.contains("special_tokens") ? config.at("special_tokens") : nlohmann::json::object();
+  PairTemplate out;
+  for (const auto& piece : pair) {
+    PairTemplate::Piece p;
+    if (piece.contains("Sequence")) {
+      const auto& sequence = piece.at("Sequence");
+      const std::string id = jf::string_field(sequence, "id");
+      if (id != "A" && id != "B") throw Error("template sequence id must be A or B");
+      p.sequence = id == "A" ? 0 : 1;
+      p.type_id = type_id_of(sequence);
+    } else if (piece.contains("SpecialToken")) {
+      const auto& special = piece.at("SpecialToken");
+      p.ids = special_ids(specials, jf::string_field(special, "id"));
+      p.type_id = type_id_of(special);
+    } else {
+      throw Error("template piece must be Sequence or SpecialToken");
+    }
+    out.pieces.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace
+
+void PairTemplate::join(std::span<const std::int32_t> first, std::span<const std::int32_t> second,
+                        std::vector<std::int32_t>& ids, std::vector<std::int32_t>& type_ids) const {
+  for (const Piece& piece : pieces) {
+    const std::span<const std::int32_t> part = piece.sequence == 0   ? first
+                                               : piece.sequence == 1 ? second
+                                                                     : std::span(piece.ids);
+    ids.insert(ids.end(), part.begin(), part.end());
+    type_ids.insert(type_ids.end(), part.size(), piece.type_id);
+  }
+}
+
+std::optional<PairTemplate> make_pair_template(const nlohmann::json& config) {
+  if (config.is_null()) return std::nullopt;
+  const std::string type = jf::type_of(config);
+  if (type == "TemplateProcessing") return template_pair(config);
+  if (type == "BertProcessing" || type == "RobertaProcessing") {
+    const std::int32_t cls = pair_id(config, "cls"), sep = pair_id(config, "sep");
+    const bool bert = type == "BertProcessing";
+    PairTemplate out;
+    out.pieces.push_back({-1, {cls}, 0});
+    out.pieces.push_back({0, {}, 0});
+    out.pieces.push_back({-1, bert ? std::vector<std::int32_t>{sep} : std::vector{sep, sep}, 0});
+    out.pieces.push_back({1, {}, bert ? 1 : 0});
+    out.pieces.push_back({-1, {sep}, bert ? 1 : 0});
+    return out;
+  }
+  if (type == "Sequence") {
+    for (const auto& item : jf::require(config, "processors")) {
+      if (auto pair = make_pair_template(item)) return pair;
+    }
+  }
+  return std::nullopt;
+}
 
 SpecialWrap make_post_processor(const nlohmann::json& config) {
   if (config.is_null()) return {};

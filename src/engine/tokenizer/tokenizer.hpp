@@ -11,6 +11,13 @@
 
 namespace reasonrec::engine {
 
+// A sentence pair joined as the tokenizer's post-processor joins pairs: the ids and the token
+// type (segment) id of each, as transformers' input_ids and token_type_ids.
+struct PairEncoding {
+  std::vector<std::int32_t> ids;
+  std::vector<std::int32_t> type_ids;
+};
+
 // Text <-> token ids for one model. Implementations are immutable after loading, so one
 // instance may be shared by threads.
 class Tokenizer {
@@ -32,6 +39,12 @@ class Tokenizer {
   virtual std::optional<std::int32_t> bos_id() const = 0;
   virtual std::optional<std::int32_t> eos_id() const = 0;
   virtual std::optional<std::int32_t> pad_id() const = 0;
+  // Two sequences encoded without special tokens, joined by the tokenizer's pair template
+  // (tokenizer.json's post_processor); nullopt when the tokenizer has none.
+  virtual std::optional<PairEncoding> join_pair(std::span<const std::int32_t> /*first*/,
+                                                std::span<const std::int32_t> /*second*/) const {
+    return std::nullopt;
+  }
 };
 
 // tokenizer.json (+ tokenizer_config.json / special_tokens_map.json), else a SentencePiece
