@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "engine/chat/chat_template.hpp"
+#include "engine/generation/decode_step.hpp"
 #include "engine/local_model.hpp"
 #include "util/error.hpp"
 
@@ -25,6 +26,7 @@ struct GenerateArgs {
   std::uint64_t seed = 0;
   int n = 1;
   std::vector<std::string> stop;
+  std::string constraint;
 };
 
 void run_generate(const GenerateArgs& a) {
@@ -46,6 +48,7 @@ void run_generate(const GenerateArgs& a) {
   spec.seed = a.seed;
   spec.n = a.n;
   spec.stop = a.stop;
+  if (!a.constraint.empty()) spec.constraint = engine::make_constraint(model, a.constraint);
   const auto started = std::chrono::steady_clock::now();
   const auto results = model.generate(std::span(&spec, 1));
   const double seconds =
@@ -56,7 +59,15 @@ void run_generate(const GenerateArgs& a) {
     if (a.n > 1) std::cout << "--- sample " << i << " (seed " << a.seed + i << ")\n";
     // A decoder continues the prompt; T5's output is an answer of its own.
     const bool continues_prompt = !a.chat && !model.encoder_decoder();
-    std::cout << (continues_prompt ? a.prompt : "") << g.text << "\n";
+    engine::Generation shown = g;
+    // After an empty prompt (nothing but special tokens) the output starts the text: written as
+    // the tokenizer decodes it, without the leading space of a SentencePiece "▁" (as llama2.c
+    // prints it). Under a constraint the text stays exactly as the constraint matched it.
+    if (continues_prompt && !spec.constraint &&
+        model.tokenizer().decode(spec.prompt, true).empty()) {
+      engine::drop_start_space(model.tokenizer(), shown);
+    }
+    std::cout << (continues_prompt ? a.prompt : "") << shown.text << "\n";
     tokens += g.tokens.size();
   }
   std::cerr << fmt::format("{} prompt tokens, {} generated ({}) in {:.2f}s, {:.1f} tokens/s\n",
@@ -84,6 +95,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Seed; sample i uses seed + i")->capture_default_str();
   cmd->add_option("--n", a->n, "Samples")->capture_default_str();
   cmd->add_option("--stop", a->stop, "Stop string (repeatable)");
+  cmd->add_option("--constraint", a->constraint,
+                  "Output constraint: reason-rating, rating, json-rating or a regex "
+                  "(docs/constraints.md)");
   cmd->callback([a] { run_generate(*a); });
 }
 

@@ -67,9 +67,6 @@ std::unique_ptr<LocalModel::Impl> load_llama(CheckpointDir checkpoint,
     generator.context_limit = static_cast<std::int64_t>(
         static_cast<double>(generator.context_limit) * config.rope_scaling.factor);
   }
-  if (config.sliding_window) {
-    generator.context_limit = std::min(generator.context_limit, *config.sliding_window);
-  }
   return std::make_unique<LocalModel::Impl>(std::move(checkpoint), std::move(model),
                                             std::move(tokenizer), std::move(generator));
 }
@@ -144,6 +141,20 @@ std::vector<std::vector<float>> LocalModel::logits(std::span<const std::int32_t>
                      "output given an input (score, next_token_logprobs)");
   }
   return impl_->generator->logits(ids);
+}
+
+std::shared_ptr<const TokenConstraint> make_constraint(const LocalModel& model,
+                                                       std::string_view name_or_regex) {
+  const std::string regex = is_builtin_constraint(name_or_regex)
+                                ? builtin_constraint_regex(name_or_regex)
+                                : std::string(name_or_regex);
+  const Tokenizer& tokenizer = model.tokenizer();
+  std::vector<std::string> bytes(static_cast<std::size_t>(tokenizer.vocab_size()));
+  for (std::int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
+    if (!tokenizer.is_special(id)) bytes[static_cast<std::size_t>(id)] = tokenizer.token_bytes(id);
+  }
+  return std::make_shared<TokenConstraint>(regex, std::make_shared<TokenTrie>(bytes),
+                                           model.eos_ids());
 }
 
 void write_random_llama(const std::filesystem::path& dir, const nlohmann::json& config,

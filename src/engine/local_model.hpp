@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -15,10 +16,7 @@
 #include "engine/chat/chat_template.hpp"
 #include "engine/generation/types.hpp"
 #include "engine/tokenizer/tokenizer.hpp"
-
-namespace reasonrec::llm {
-class Backend;
-}
+#include "llm/in_process_backend.hpp"
 
 namespace reasonrec::engine {
 
@@ -87,6 +85,12 @@ std::vector<RatingDistribution> rating_distributions(
 void write_random_llama(const std::filesystem::path& dir, const nlohmann::json& config,
                         std::uint64_t seed, double weight_std = 0.02);
 
+// The output constraint `name_or_regex` names (reason-rating, rating, json-rating, or a regex
+// of its own; docs/constraints.md) over this model's vocabulary, finished by its end tokens:
+// what `serve --constraint` and `generate --constraint` use. UsageError for a bad regex.
+std::shared_ptr<const TokenConstraint> make_constraint(const LocalModel& model,
+                                                       std::string_view name_or_regex);
+
 // The chat template of a model directory (ChatTemplate::from_model_dir). A T5 model without
 // one gets a UsageError that says to send plain (completion) prompts instead.
 ChatTemplate model_chat_template(const std::filesystem::path& dir);
@@ -95,8 +99,14 @@ ChatTemplate model_chat_template(const LocalModel& model);
 // llm::Backend over a local model directory: chat requests are rendered with the model's chat
 // template (ChatTemplate::from_model_dir), completion requests take the prompt as is. A T5
 // model serves chat requests only when its directory has a chat_template (tokenizer_config.json);
-// otherwise they fail with a message saying to send completion requests.
-std::unique_ptr<llm::Backend> make_local_backend(const std::filesystem::path& dir,
-                                                 LocalModelOptions options = {});
+// otherwise they fail with a message saying to send completion requests. `constraint` (a
+// built-in name or a regex, as `serve --constraint`) is applied to every request; a request
+// whose max_tokens cannot complete it fails with that reason. UsageError for a bad constraint.
+std::unique_ptr<llm::InProcessBackend> make_local_backend(const std::filesystem::path& dir,
+                                                          LocalModelOptions options = {},
+                                                          const std::string& constraint = "");
+
+// make_local_backend as the factory llm::run_predict_job takes (PredictJob::load_model).
+llm::InProcessBackendFactory in_process_backend_factory();
 
 }  // namespace reasonrec::engine

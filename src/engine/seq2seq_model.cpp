@@ -86,20 +86,8 @@ std::vector<float> row_values(const torch::Tensor& logits, std::int64_t b, std::
   return std::vector<float>(data, data + row.numel());
 }
 
-// The decoder's output is a text of its own, not the continuation of one: its first token is
-// written as at the start of a text, where SentencePiece's "▁" adds no space (transformers'
-// decode gives "4" for ["▁4"]; token_bytes, the middle-of-text bytes, give " 4"). Not under a
-// constraint, whose regex matched the text as generated.
-void drop_start_space(const Tokenizer& tokenizer, Generation& g) {
-  const auto first = std::find_if(g.tokens.begin(), g.tokens.end(),
-                                  [&](std::int32_t t) { return !tokenizer.is_special(t); });
-  if (first == g.tokens.end() || !g.text.starts_with(' ')) return;
-  const std::string middle = tokenizer.token_bytes(*first);
-  if (middle.starts_with(' ') &&
-      tokenizer.decode(std::span<const std::int32_t>(&*first, 1), true) == middle.substr(1)) {
-    g.text.erase(0, 1);
-  }
-}
+// The decoder's output is a text of its own, not the continuation of one (drop_start_space).
+// Not under a constraint, whose regex matched the text as generated.
 
 void require_prompts(std::span<const std::vector<std::int32_t>> prompts, std::int64_t vocab_size) {
   for (const auto& p : prompts) check_prompt(p, vocab_size, 0);  // relative positions: no limit

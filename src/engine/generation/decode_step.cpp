@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 #include "engine/generation/sampler.hpp"
 #include "util/error.hpp"
@@ -113,6 +114,17 @@ bool SampleDecoder::step(std::span<const float> values, const DecodeRules& rules
     return false;
   }
   return true;
+}
+
+void drop_start_space(const Tokenizer& tokenizer, Generation& g) {
+  const auto first = std::find_if(g.tokens.begin(), g.tokens.end(),
+                                  [&](std::int32_t t) { return !tokenizer.is_special(t); });
+  if (first == g.tokens.end() || !g.text.starts_with(' ')) return;
+  const std::string middle = tokenizer.token_bytes(*first);
+  if (middle.starts_with(' ') &&
+      tokenizer.decode(std::span<const std::int32_t>(&*first, 1), true) == middle.substr(1)) {
+    g.text.erase(0, 1);
+  }
 }
 
 }  // namespace reasonrec::engine

@@ -28,6 +28,13 @@ struct DecodeRules {
 void check_prompt(std::span<const std::int32_t> prompt, std::int64_t vocab_size,
                   std::int64_t context_limit);
 
+// A generation's text written as a text of its own rather than the continuation of one: the
+// first token as at the start of a text, where SentencePiece's "▁" adds no space (what the
+// tokenizer's decode, transformers and llama2.c write for the tokens: "4" for ["▁4"], while
+// token_bytes, the middle-of-text bytes, give " 4"). For T5 answers and a decoder's output after
+// an empty prompt. Otherwise g.text as it is.
+void drop_start_space(const Tokenizer& tokenizer, Generation& g);
+
 // The decoding state of sample `sample` of `spec` (which must outlive it).
 class SampleDecoder {
  public:
