@@ -40,8 +40,8 @@ void for_each_field(PromptRequest& request, const std::function<void(std::string
 }
 
 std::size_t measure(const Template& tmpl, const PromptRequest& request,
-                    const TokenCounter& counter) {
-  return counter.count(to_completion(build_prompt(tmpl, request)));
+                    const PromptCounter& counter) {
+  return counter.count(build_prompt(tmpl, request));
 }
 
 // The request with every field cut to `cap` tokens, and how many fields that changed.
@@ -121,10 +121,20 @@ std::string truncate_text(std::string_view text, std::size_t max_tokens,
   return with_marker(keep == 0 ? std::string_view() : text.substr(start, cuts[keep - 1] - start));
 }
 
+std::size_t CompletionFormCounter::count(const Prompt& prompt) const {
+  return counter_.count(to_completion(prompt));
+}
+
 FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
                            const TokenCounter& counter, const BudgetOptions& options) {
+  return fit_to_budget(tmpl, request, counter, CompletionFormCounter(counter), options);
+}
+
+FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
+                           const TokenCounter& counter, const PromptCounter& prompt_counter,
+                           const BudgetOptions& options) {
   FittedPrompt result{build_prompt(tmpl, request), request, {}};
-  result.report.tokens_before = counter.count(to_completion(result.prompt));
+  result.report.tokens_before = prompt_counter.count(result.prompt);
   result.report.tokens_after = result.report.tokens_before;
   if (result.report.tokens_before <= options.max_tokens) return result;
 
@@ -135,7 +145,8 @@ FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
     for_each_field(working,
                    [&](std::string& text) { longest = std::max(longest, counter.count(text)); });
     auto fits = [&](std::size_t cap) {
-      return measure(tmpl, capped(working, cap, counter).first, counter) <= options.max_tokens;
+      return measure(tmpl, capped(working, cap, counter).first, prompt_counter) <=
+             options.max_tokens;
     };
     const std::size_t floor = options.min_field_tokens;
     if (longest > floor && fits(floor)) {
@@ -156,7 +167,7 @@ FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
       result.request = std::move(final_request);
       break;
     }
-    if (longest <= floor && measure(tmpl, working, counter) <= options.max_tokens) {
+    if (longest <= floor && measure(tmpl, working, prompt_counter) <= options.max_tokens) {
       result.request = working;  // dropping items alone was enough
       break;
     }
@@ -172,7 +183,7 @@ FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
   }
   result.report.items_dropped = dropped;
   result.prompt = build_prompt(tmpl, result.request);
-  result.report.tokens_after = counter.count(to_completion(result.prompt));
+  result.report.tokens_after = prompt_counter.count(result.prompt);
   return result;
 }
 

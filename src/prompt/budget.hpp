@@ -13,8 +13,27 @@ namespace reasonrec::prompt {
 // Appended (after a space) to every text the budget shortened.
 inline constexpr std::string_view kTruncationMarker = "\xE2\x80\xA6[truncated]";  // "…[truncated]"
 
+// Counts a whole rendered prompt as the model will be fed it. The estimate counts the
+// completion form (CompletionFormCounter); a model run in-process counts its chat template's
+// rendering with its own tokenizer, special tokens included, so a fitted prompt really fits.
+class PromptCounter {
+ public:
+  virtual ~PromptCounter() = default;
+  virtual std::size_t count(const Prompt& prompt) const = 0;
+};
+
+// A TokenCounter applied to to_completion(prompt).
+class CompletionFormCounter final : public PromptCounter {
+ public:
+  explicit CompletionFormCounter(const TokenCounter& counter) : counter_(counter) {}
+  std::size_t count(const Prompt& prompt) const override;
+
+ private:
+  const TokenCounter& counter_;
+};
+
 struct BudgetOptions {
-  std::size_t max_tokens = 0;         // the prompt (completion form) must count at most this
+  std::size_t max_tokens = 0;         // the prompt must count at most this
   std::size_t min_field_tokens = 32;  // texts are not cut below this before items are dropped
   std::size_t min_history = 1;        // history items every example keeps
 };
@@ -42,6 +61,11 @@ struct FittedPrompt {
 // smallest prompt with fits == false when nothing more can go.
 FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
                            const TokenCounter& counter, const BudgetOptions& options);
+// The same with the whole prompt measured by `prompt_counter` (the texts are still cut with
+// `text_counter`): what fits is decided by the count the model will see.
+FittedPrompt fit_to_budget(const Template& tmpl, const PromptRequest& request,
+                           const TokenCounter& text_counter, const PromptCounter& prompt_counter,
+                           const BudgetOptions& options);
 
 // `text` cut at a word boundary so it counts at most max_tokens, followed by " …[truncated]";
 // unchanged when it already fits. A first word longer than the cap is cut between UTF-8

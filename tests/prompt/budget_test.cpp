@@ -192,5 +192,37 @@ TEST(Budget, WorkedExamplesLoseItemsBeforeTheTargetOnTies) {
   EXPECT_EQ(fitted.request.target.history_omitted, fitted.report.items_dropped / 2);
 }
 
+// A model's view of a prompt: its chat template adds 7 tokens per message and 12 around the
+// conversation, which the completion form does not show.
+class ChatTemplateCounter final : public PromptCounter {
+ public:
+  std::size_t count(const Prompt& p) const override {
+    std::size_t n = 12;
+    for (const auto& m : p.messages) n += 7 + WordCounter().count(m.content);
+    return n;
+  }
+};
+
+TEST(Budget, TheWholePromptIsMeasuredAsTheModelSeesIt) {
+  const auto tmpl = load_builtin_template("cot");
+  const auto r = request_for(uneven_example());
+  const ChatTemplateCounter model;
+  const auto full = model.count(build_prompt(tmpl, r));
+  ASSERT_EQ(full, full_length(r) + 12 + 7);  // one user message
+  // Saving 100 tokens as the model counts them: the template's 19 count too, so the long
+  // review loses 100 words, not 100 - 19 as a completion-form count would make it.
+  const auto fitted =
+      fit_to_budget(tmpl, r, WordCounter(), model, BudgetOptions{full - 100, 10, 1});
+  EXPECT_TRUE(fitted.report.fits);
+  EXPECT_EQ(fitted.report.tokens_before, full);
+  EXPECT_EQ(fitted.report.tokens_after, full - 100);
+  EXPECT_EQ(model.count(fitted.prompt), full - 100);
+  EXPECT_EQ(fitted.request.target.example.history[2].review, words(99, "long") + kMarker);
+  // The estimate's four-argument form is the completion form through the same code.
+  const auto plain = fit_to_budget(tmpl, r, WordCounter(), BudgetOptions{full - 100, 10, 1});
+  EXPECT_EQ(plain.report.tokens_after, full - 100);
+  EXPECT_EQ(plain.request.target.example.history[2].review, words(118, "long") + kMarker);
+}
+
 }  // namespace
 }  // namespace reasonrec::prompt

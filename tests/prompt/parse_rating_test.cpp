@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <string_view>
+
 #include "prompt/parse_rating.hpp"
 
 namespace reasonrec::prompt {
@@ -258,8 +262,28 @@ TEST_P(ParseRatingTable, FindsTheRatingOrSaysWhyNot) {
 INSTANTIATE_TEST_SUITE_P(RealisticOutputs, ParseRatingTable, ::testing::ValuesIn(kCases),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 
-TEST(ParseRating, TableHasAtLeastSixtyCases) {
+// The table is the parser's specification: it must exercise every tier and every reason for
+// giving up (each with a case the parser really resolves that way; ParseRatingTable checks
+// each case), with distinct names and outputs, sixty cases at least.
+TEST(ParseRating, TableCoversEveryTierAndEveryFailure) {
   EXPECT_GE(std::size(kCases), 60u);
+  std::map<std::string_view, int> by_source, by_failure;
+  std::set<std::string_view> names, outputs;
+  for (const Case& c : kCases) {
+    EXPECT_TRUE(names.insert(c.name).second) << "two cases named " << c.name;
+    EXPECT_TRUE(outputs.insert(c.output).second) << c.name << " repeats another case's output";
+    const ParsedRating r = parse_rating(c.output);
+    if (c.rating == 0 && !r.parsed()) ++by_failure[failure_name(r.failure)];
+    if (c.rating != 0 && r.parsed()) ++by_source[source_name(r.source)];
+  }
+  for (S source : {S::Strict, S::RatingSection, S::Labeled, S::FinalLine, S::OutOfFive, S::Stars,
+                   S::Phrase, S::Emphasis, S::TrailingNumber}) {
+    EXPECT_GE(by_source[source_name(source)], 1) << "no case for " << source_name(source);
+  }
+  for (F failure : {F::EmptyOutput, F::NoRating, F::OutOfRange, F::NonInteger, F::Range,
+                    F::Ambiguous, F::OtherScale}) {
+    EXPECT_GE(by_failure[failure_name(failure)], 1) << "no case for " << failure_name(failure);
+  }
 }
 
 TEST(ParseRating, RejectedValuesAreKept) {
