@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "baselines/mean_baselines.hpp"
+#include "data/example_io.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::baselines {
@@ -128,6 +129,35 @@ std::vector<eval::Prediction> predict_baseline(const std::vector<data::Example>&
     predictions.push_back(std::move(p));
   }
   return predictions;
+}
+
+std::size_t run_baseline_job(const std::string& examples_path, const std::string& out_path,
+                             const BaselineOptions& options) {
+  const auto predictions = predict_baseline(data::read_examples(examples_path), options);
+  eval::write_predictions(out_path, predictions);
+  return predictions.size();
+}
+
+RatingsBenchmark benchmark_on_ratings(const std::string& csv_path, double test_fraction,
+                                      const MfOptions& mf_options) {
+  const auto ratings = read_ratings_csv(csv_path);
+  const auto split = split_ratings(ratings, test_fraction, mf_options.seed);
+  if (split.train.empty() || split.test.empty()) {
+    throw UsageError("--test-fraction leaves train or test empty");
+  }
+  GlobalMean global;
+  KeyMean user(KeyMean::Key::User);
+  KeyMean item(KeyMean::Key::Item);
+  BiasedMf mf(mf_options);
+  RatingsBenchmark out;
+  out.ratings = ratings.size();
+  out.train = split.train.size();
+  out.test = split.test.size();
+  for (RatingModel* model : std::vector<RatingModel*>{&global, &user, &item, &mf}) {
+    model->fit(split.train);
+    out.rmse.emplace_back(model->name(), rmse(*model, split.test));
+  }
+  return out;
 }
 
 }  // namespace reasonrec::baselines

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "baselines/matrix_factorization.hpp"
@@ -43,5 +45,20 @@ struct BaselineOptions {
 // = the score clamped to [1, 5], raw = the score as text.
 std::vector<eval::Prediction> predict_baseline(const std::vector<data::Example>& examples,
                                                const BaselineOptions& options);
+
+// `reasonrec baseline` on examples: reads them, predicts, writes predictions.jsonl atomically.
+// Returns the number of predictions written.
+std::size_t run_baseline_job(const std::string& examples_path, const std::string& out_path,
+                             const BaselineOptions& options);
+
+// `reasonrec baseline --ratings`: every method fitted on a seeded split of a ratings table.
+struct RatingsBenchmark {
+  std::size_t ratings = 0;
+  std::size_t train = 0;
+  std::size_t test = 0;
+  std::vector<std::pair<std::string, double>> rmse;  // (method, test RMSE)
+};
+RatingsBenchmark benchmark_on_ratings(const std::string& csv_path, double test_fraction,
+                                      const MfOptions& mf);
 
 }  // namespace reasonrec::baselines

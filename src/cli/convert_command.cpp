@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/input_files.hpp"
 #include "engine/checkpoint/llama2c.hpp"
 
 namespace reasonrec::cli {
@@ -28,12 +29,12 @@ void add_convert_command(CLI::App& app) {
       "model.safetensors, tokenizer");
   cmd->add_option("--checkpoint", a->checkpoint, "llama2.c model .bin")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   cmd->add_option(
          "--tokenizer", a->tokenizer,
          "SentencePiece .model (copied) or llama2.c tokenizer.bin (becomes tokenizer.json)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   cmd->add_option("--out", a->out, "Output model directory")->required();
   cmd->callback([a] {
     engine::convert_llama2c(a->checkpoint, a->tokenizer, a->out);

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/input_files.hpp"
 #include "data/dataset.hpp"
 #include "data/stats.hpp"
 #include "util/error.hpp"
@@ -44,7 +45,7 @@ void add_data_commands(CLI::App& app) {
       ->add_option("files", stats_args->files,
                    "Review and/or metadata files (.json, .jsonl, .csv, .item; plain, .gz or .zst)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   stats
       ->add_option("--min-history", stats_args->min_history,
                    "Earlier reviews a target needs, for the candidate count")

@@ -13,8 +13,9 @@ constexpr int kExitUsage = 2;
 
 int run(int argc, char** argv) {
   CLI::App app{
-      "reasonrec: LLM reasoning for personalised rating prediction: prepare data, predict, "
-      "distil, and evaluate the reasoning (Rec-SAVER)."};
+      "reasonrec: LLM reasoning for personalised rating prediction: prepare review data, "
+      "prompt LLMs (served or in-process) to reason and predict ratings, run baselines, and "
+      "score ratings and reasoning text."};
   app.set_version_flag("--version", std::string("reasonrec ") + REASONREC_VERSION);
   app.require_subcommand(1);
   app.fallthrough();

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/input_files.hpp"
 #include "data/prepare.hpp"
 #include "util/error.hpp"
 
@@ -18,10 +19,10 @@ void add_prepare_command(CLI::App& app) {
                   "Review files: Amazon 2014/2018/2023 JSON lines or 2023 rating CSV "
                   "(plain, .gz or .zst; detected from content)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   cmd->add_option("--meta", options->meta_files,
                   "Metadata files: 2018/2023 JSON lines, 2014 Python-literal lines, RecBole .item")
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   cmd->add_option("--out", options->out_dir, "Output directory")->required();
   auto& s = options->sampling;
   cmd->add_option("--min-history", s.min_history, "Earlier reviews a target needs")

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/input_files.hpp"
 #include "data/example_io.hpp"
 #include "prompt/budget.hpp"
 #include "prompt/builder.hpp"
@@ -130,7 +131,7 @@ void add_prompt_command(CLI::App& app) {
   auto* show = cmd->add_subcommand("show", "Print the prompt for one example");
   show->add_option("--examples", args->examples, "examples.jsonl (from `reasonrec prepare`)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   show->add_option("--example", args->example_id, "Id of the example to render")->required();
   show->add_option("--mode", args->mode, "cot, direct, explain (Rec-SAVER post-hoc) or verify")
       ->capture_default_str();
@@ -145,7 +146,7 @@ void add_prompt_command(CLI::App& app) {
   show->add_option("--seed", args->seed, "Seed of the worked-example draw")->capture_default_str();
   show->add_option("--template", args->template_file,
                    "Template file instead of the built-in one (see `prompt templates --dump`)")
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   show->add_option("--budget", args->budget,
                    "Token budget (estimated): trim the longest texts, then the oldest items");
   show->add_option("--explanation", args->explanation, "verify mode: the explanation to judge");

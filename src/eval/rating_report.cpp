@@ -63,6 +63,48 @@ ordered_json interval_json(const Interval& interval) {
   return j;
 }
 
+// One row per method: its difference from the reference on the examples both scored, with the
+// paired bootstrap interval of the difference and the permutation p-value.
+std::string render_comparisons(const EvalReport& report, int digits) {
+  const auto& first = report.comparisons.front();
+  const auto& reference = report.methods[first.reference].label;
+  std::string out =
+      fmt::format("\nPaired against {} (difference = method − {}", reference, reference);
+  if (first.bootstrap_resamples > 0) {
+    out += fmt::format("; [interval]: paired bootstrap over shared examples, {} resamples",
+                       first.bootstrap_resamples);
+  }
+  if (first.permutations > 0) {
+    out +=
+        fmt::format("; p: two-sided paired permutation test, {} permutations", first.permutations);
+  }
+  out += ")\n\n| Method | Pairs |";
+  std::string rule = "|---|---|";
+  for (const auto& column : table_columns()) {
+    out += fmt::format(" Δ {} |", column.header);
+    rule += "---|";
+  }
+  out += " Only here / only in reference / dropped unparsed |\n" + rule + "---|\n";
+  for (const auto& c : report.comparisons) {
+    out += fmt::format("| {} | {} |", report.methods[c.method].label, c.paired.pairs);
+    for (const auto& column : table_columns()) {
+      std::string text = "–";
+      for (const auto& m : c.paired.metrics) {
+        if (m.name != column.metric) continue;
+        text = number(m.delta, digits);
+        if (m.delta_interval) {
+          text += fmt::format(" [{:.{}f}, {:.{}f}]", m.delta_interval->low, digits,
+                              m.delta_interval->high, digits);
+        }
+        if (m.p_value) text += fmt::format(" (p={:.4f})", *m.p_value);
+      }
+      out += fmt::format(" {} |", text);
+    }
+    out += fmt::format(" {} / {} / {} |\n", c.only_in_a, c.only_in_b, c.excluded_unparsed);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_markdown(const EvalReport& report, int digits) {
@@ -91,9 +133,19 @@ std::string render_markdown(const EvalReport& report, int digits) {
   out +=
       "Binary metrics: positive = rating > 3. AUC: P(4)+P(5) against the binary truth; "
       "AUC (OvR): macro one-vs-rest over the five class probabilities (– when unavailable).\n";
+  out += report.split == "all" ? "Split: every split, mixed on purpose (--split all).\n"
+                               : fmt::format("Split: {} examples only.\n", report.split);
+  for (const auto& method : report.methods) {
+    out += fmt::format("{}: {} lines; scored {}", method.label, method.lines, method.selection);
+    if (method.other_splits > 0) {
+      out += fmt::format("; {} predictions of other splits left out", method.other_splits);
+    }
+    out += ".\n";
+  }
   if (report.bootstrap_resamples > 0) {
-    out += fmt::format("Intervals: {:.0f}% percentile bootstrap, {} resamples, seed {}.\n",
-                       100.0 * report.confidence, report.bootstrap_resamples, report.seed);
+    out += fmt::format(
+        "Intervals: {:.0f}% percentile bootstrap over examples, {} resamples, seed {}.\n",
+        100.0 * report.confidence, report.bootstrap_resamples, report.seed);
   }
   for (const auto& method : report.methods) {
     out += fmt::format("\nConfusion matrix, {} (rows: true rating, columns: predicted)\n\n",
@@ -105,35 +157,7 @@ std::string render_markdown(const EvalReport& report, int digits) {
       out += "\n";
     }
   }
-  if (report.comparison && report.methods.size() >= 2) {
-    const auto& c = *report.comparison;
-    const auto& a = report.methods[0].label;
-    const auto& b = report.methods[1].label;
-    out += fmt::format(
-        "\nPaired comparison: {} (A) vs {} (B) on {} shared examples (only in A: {}, only in B: "
-        "{}, pairs dropped as unparsed: {}).\n",
-        a, b, c.paired.pairs, c.only_in_a, c.only_in_b, c.excluded_unparsed);
-    if (c.bootstrap_resamples > 0) {
-      out +=
-          fmt::format("Interval of A − B: paired bootstrap, {} resamples. ", c.bootstrap_resamples);
-    }
-    if (c.permutations > 0) {
-      out += fmt::format("p: two-sided paired permutation test, {} permutations.", c.permutations);
-    }
-    out += "\n\n| Metric | A | B | A − B | CI of A − B | p |\n|---|---|---|---|---|---|\n";
-    for (const auto& column : table_columns()) {
-      for (const auto& m : c.paired.metrics) {
-        if (m.name != column.metric) continue;
-        const std::string interval = m.delta_interval
-                                         ? fmt::format("[{:.{}f}, {:.{}f}]", m.delta_interval->low,
-                                                       digits, m.delta_interval->high, digits)
-                                         : std::string("–");
-        const std::string p = m.p_value ? fmt::format("{:.4f}", *m.p_value) : std::string("–");
-        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", column.header, number(m.a, digits),
-                           number(m.b, digits), number(m.delta, digits), interval, p);
-      }
-    }
-  }
+  if (!report.comparisons.empty()) out += render_comparisons(report, digits);
   return out;
 }
 
@@ -143,6 +167,7 @@ ordered_json report_to_json(const EvalReport& report) {
   j["unparsed_policy"] = {{"name", report.policy.name()},
                           {"description", report.policy.describe()}};
   j["point"] = point_source_name(report.point);
+  j["split"] = report.split;
   if (report.bootstrap_resamples > 0) {
     j["bootstrap"] = {{"resamples", report.bootstrap_resamples},
                       {"seed", report.seed},
@@ -155,6 +180,9 @@ ordered_json report_to_json(const EvalReport& report) {
     ordered_json m;
     m["label"] = method.label;
     m["source"] = method.source;
+    m["lines"] = method.lines;
+    m["other_splits"] = method.other_splits;
+    m["selection"] = method.selection;
     m["total"] = method.total;
     m["unparsed"] = method.unparsed;
     m["unparsed_rate"] = method.total == 0 ? 0.0
@@ -179,20 +207,22 @@ ordered_json report_to_json(const EvalReport& report) {
     methods.push_back(std::move(m));
   }
   j["methods"] = std::move(methods);
-  if (report.comparison) {
-    const auto& c = *report.comparison;
+  ordered_json comparisons = ordered_json::array();
+  for (const auto& c : report.comparisons) {
     ordered_json cj;
+    cj["method"] = report.methods[c.method].label;
+    cj["reference"] = report.methods[c.reference].label;
     cj["pairs"] = c.paired.pairs;
-    cj["only_in_a"] = c.only_in_a;
-    cj["only_in_b"] = c.only_in_b;
+    cj["only_in_method"] = c.only_in_a;
+    cj["only_in_reference"] = c.only_in_b;
     cj["excluded_unparsed"] = c.excluded_unparsed;
     cj["bootstrap_resamples"] = c.bootstrap_resamples;
     cj["permutations"] = c.permutations;
     ordered_json metrics;
     for (const auto& m : c.paired.metrics) {
       ordered_json mj;
-      mj["a"] = optional_json(m.a);
-      mj["b"] = optional_json(m.b);
+      mj["method"] = optional_json(m.a);
+      mj["reference"] = optional_json(m.b);
       mj["delta"] = optional_json(m.delta);
       mj["delta_interval"] = m.delta_interval ? interval_json(*m.delta_interval) : nullptr;
       mj["p_value"] = optional_json(m.p_value);
@@ -200,10 +230,9 @@ ordered_json report_to_json(const EvalReport& report) {
       metrics[m.name] = std::move(mj);
     }
     cj["metrics"] = std::move(metrics);
-    j["comparison"] = std::move(cj);
-  } else {
-    j["comparison"] = nullptr;
+    comparisons.push_back(std::move(cj));
   }
+  j["comparisons"] = std::move(comparisons);
   return j;
 }
 

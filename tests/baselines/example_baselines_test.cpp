@@ -201,5 +201,28 @@ TEST(BaselineCli, UsageErrors) {
   EXPECT_EQ(bad_lr.exit_code, 2);
 }
 
+// --ratings is a mode of its own: the options of the examples mode are refused, not ignored.
+TEST(BaselineCli, RatingsModeRefusesExampleOptions) {
+  const auto dir = scratch_dir();
+  const auto ratings = shared_data("movielens_latest_small/ratings.csv").string();
+  const auto examples = (dir / "examples.jsonl").string();
+  {
+    std::ofstream out(examples);
+    data::write_examples(out, small_examples());
+  }
+  const std::vector<std::vector<std::string>> extras{{"--method", "user"},
+                                                     {"--examples", examples},
+                                                     {"--out", (dir / "p.jsonl").string()},
+                                                     {"--split", "all"}};
+  for (const auto& extra : extras) {
+    std::vector<std::string> args{"baseline", "--ratings", ratings};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_reasonrec(args);
+    EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(extra[0] + " excludes --ratings"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "p.jsonl"));
+}
+
 }  // namespace
 }  // namespace reasonrec::test

@@ -32,5 +32,26 @@ TEST(Cli, EverySubcommandHasHelp) {
   }
 }
 
+// README: a missing input file is bad input (exit 1) whichever command is given it, and the
+// message names the file; it is not a usage error (2).
+TEST(Cli, MissingInputFilesExitOneNamingTheFile) {
+  const std::string missing = "/no/such/dir/input.jsonl";
+  const std::vector<std::vector<std::string>> commands{
+      {"data", "stats", missing},
+      {"prepare", "--reviews", missing, "--out", "/tmp/never"},
+      {"eval", "--predictions", missing},
+      {"baseline", "--examples", missing, "--out", "/tmp/never.jsonl"},
+      {"baseline", "--ratings", missing},
+      {"score", "text", "--candidates", missing},
+      {"prompt", "show", "--examples", missing, "--example", "x"},
+      {"convert", "llama2c", "--checkpoint", missing, "--tokenizer", missing, "--out", "/tmp/n"},
+  };
+  for (const auto& args : commands) {
+    const auto r = run_reasonrec(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(missing + ": no such file"), std::string::npos) << args[0] << ": " << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace reasonrec::test

@@ -59,9 +59,10 @@ TEST(PrepareCli, BadLineStopsWithFileAndLineThenSkipBadCounts) {
       << r.out;
 }
 
-TEST(PrepareCli, MissingFileAndMissingOptionAreUsageErrors) {
+// A missing input file is bad input (1); a missing option or impossible values are usage (2).
+TEST(PrepareCli, MissingFileIsBadInputAndMissingOptionIsUsage) {
   EXPECT_EQ(run_reasonrec({"prepare", "--reviews", "/nonexistent.json", "--out", "x"}).exit_code,
-            2);
+            1);
   EXPECT_EQ(run_reasonrec({"prepare", "--out", "x"}).exit_code, 2);
   EXPECT_EQ(
       run_reasonrec({"prepare", "--reviews", magazine("Magazine_Subscriptions_5.json.gz"), "--out",

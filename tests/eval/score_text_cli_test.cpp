@@ -270,7 +270,6 @@ TEST(ScoreTextCli, UsageErrorsExitWithTwo) {
   const std::string c = (dir / "c.jsonl").string();
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"score", "text"}, "--candidates"},
-      {{"score", "text", "--candidates", (dir / "nope.jsonl").string()}, "nope.jsonl"},
       {{"score", "text", "--candidates", c, "--metrics", "bleu,nosuch"}, "unknown text metric"},
       {{"score", "text", "--candidates", c, "--metrics", "bleu:smoth=floor"}, "smoth"},
       {{"score", "text", "--candidates", c, "--metrics", "bleu:smooth=sometimes"}, "smooth"},
@@ -284,6 +283,11 @@ TEST(ScoreTextCli, UsageErrorsExitWithTwo) {
     EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
     EXPECT_NE(r.err.find(expected), std::string::npos) << args.back() << ": " << r.err;
   }
+  // A missing input file is bad input (exit 1), named with the option that gave it.
+  const RunResult missing =
+      run_reasonrec({"score", "text", "--candidates", (dir / "nope.jsonl").string()});
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+  EXPECT_NE(missing.err.find("nope.jsonl: no such file"), std::string::npos) << missing.err;
   const RunResult help = run_reasonrec({"score", "text", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("chrf++"), std::string::npos);

@@ -153,7 +153,7 @@ TEST(EvalCli, MarkdownFollowsTable3AndStatesThePolicy) {
   EXPECT_NE(r.out.find("Unparsed policy: wrong (unparsed predictions count as wrong"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("95% percentile bootstrap, 100 resamples, seed 4"), std::string::npos);
+  EXPECT_NE(r.out.find("95% percentile bootstrap over examples, 100 resamples, seed 4"), std::string::npos);
   EXPECT_NE(r.out.find("| true \\ predicted | 1 | 2 | 3 | 4 | 5 |"), std::string::npos);
 }
 
@@ -183,13 +183,17 @@ TEST(EvalCli, BootstrapAndComparisonAreSeededAndComplete) {
       EXPECT_GE(interval["high"].get<double>(), method["metrics"][name].get<double>()) << name;
     }
   }
-  const auto& c = j["comparison"];
-  EXPECT_EQ(c["only_in_a"], 0);
-  EXPECT_EQ(c["only_in_b"], 20);
+  ASSERT_EQ(j["comparisons"].size(), 1u);
+  const auto& c = j["comparisons"][0];
+  EXPECT_EQ(c["method"], "direct (test-model)");
+  EXPECT_EQ(c["reference"], "cot (test-model)");
+  EXPECT_EQ(c["only_in_method"], 20);
+  EXPECT_EQ(c["only_in_reference"], 0);
   const std::size_t pairs = c["pairs"];
   EXPECT_EQ(pairs + c["excluded_unparsed"].get<std::size_t>(), 400u);
   for (const auto& [name, m] : c["metrics"].items()) {
-    EXPECT_NEAR(m["delta"].get<double>(), m["a"].get<double>() - m["b"].get<double>(), 1e-12);
+    EXPECT_NEAR(m["delta"].get<double>(), m["method"].get<double>() - m["reference"].get<double>(),
+                1e-12);
     const double p = m["p_value"];
     EXPECT_GT(p, 0.0) << name;
     EXPECT_LE(p, 1.0) << name;
@@ -203,16 +207,161 @@ TEST(EvalCli, SampleSelectsOneSamplePerExample) {
   for (auto& p : second) p.sample = 1;
   predictions.insert(predictions.end(), second.begin(), second.end());
   const auto path = write(predictions, "p.jsonl");
+  // By default each example is one row (its first sample), never one row per line.
   const auto all = run_reasonrec({"eval", "--predictions", path, "--json"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
-  EXPECT_EQ(nlohmann::json::parse(all.out)["methods"][0]["total"], 100);
+  const auto first = nlohmann::json::parse(all.out)["methods"][0];
+  EXPECT_EQ(first["total"], 50);
+  EXPECT_EQ(first["lines"], 100);
+  const auto zero = run_reasonrec({"eval", "--predictions", path, "--sample", "0", "--json"});
+  ASSERT_EQ(zero.exit_code, 0) << zero.err;
+  EXPECT_EQ(nlohmann::json::parse(zero.out)["methods"][0]["metrics"], first["metrics"]);
   const auto one = run_reasonrec({"eval", "--predictions", path, "--sample", "1", "--json"});
   ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_EQ(nlohmann::json::parse(one.out)["methods"][0]["total"], 50);
-  // Comparing a file with two samples per example is refused with a hint.
-  const auto dup = run_reasonrec({"eval", "--predictions", path, "--compare", path});
-  EXPECT_EQ(dup.exit_code, 1);
-  EXPECT_NE(dup.err.find("--sample"), std::string::npos) << dup.err;
+  EXPECT_NE(nlohmann::json::parse(one.out)["methods"][0]["metrics"], first["metrics"]);
+  // A file compared with itself pairs example by example.
+  const auto self = run_reasonrec({"eval", "--predictions", path, path, "--json"});
+  ASSERT_EQ(self.exit_code, 0) << self.err;
+  EXPECT_EQ(nlohmann::json::parse(self.out)["comparisons"][0]["pairs"],
+            first["scored"].get<std::size_t>());
+  const auto none = run_reasonrec({"eval", "--predictions", path, "--sample", "7"});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("no predictions with sample index 7"), std::string::npos) << none.err;
+}
+
+// Samples of one example are not independent observations: four identical samples per example
+// must give exactly the intervals of one sample per example, under every aggregation.
+TEST(EvalCli, RepeatedSamplesDoNotNarrowIntervals) {
+  const auto single = make_predictions(11, 300, true, "cot");
+  std::vector<eval::Prediction> repeated;
+  for (int s = 0; s < 4; ++s) {
+    for (auto p : single) {
+      p.sample = s;
+      repeated.push_back(p);
+    }
+  }
+  const auto a = write(single, "single.jsonl");
+  const auto b = write(repeated, "repeated.jsonl");
+  const auto intervals = [](const std::string& path, const std::string& aggregate) {
+    const auto r = run_reasonrec({"eval", "--predictions", path, "--aggregate", aggregate,
+                                  "--bootstrap", "300", "--seed", "5", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["methods"][0];
+  };
+  for (const char* aggregate : {"first", "majority", "mean-expected"}) {
+    const auto one = intervals(a, aggregate);
+    const auto four = intervals(b, aggregate);
+    EXPECT_EQ(four["total"], 300) << aggregate;
+    EXPECT_EQ(one["intervals"]["binary_accuracy"], four["intervals"]["binary_accuracy"])
+        << aggregate;
+    EXPECT_EQ(one["intervals"]["rmse"], four["intervals"]["rmse"]) << aggregate;
+  }
+}
+
+TEST(EvalCli, MajorityAndMeanExpectedAggregateEachExample) {
+  // Example votes: {4,4,2} -> 4; {1,5} tie, mean 3 -> equidistant, the lower: 1;
+  // {2,3,3,2,5} tie 2/3, mean 3 -> 3; {unparsed, 5} -> 5; {unparsed, unparsed} -> unparsed.
+  const std::vector<std::pair<int, std::vector<int>>> cases{
+      {4, {4, 4, 2}}, {1, {1, 5}}, {3, {2, 3, 3, 2, 5}}, {5, {0, 5}}, {2, {0, 0}}};
+  std::vector<eval::Prediction> predictions;
+  for (std::size_t e = 0; e < cases.size(); ++e) {
+    for (std::size_t s = 0; s < cases[e].second.size(); ++s) {
+      eval::Prediction p;
+      p.example_id = "ex-" + std::to_string(e);
+      p.split = "test";
+      p.mode = "cot";
+      p.model = "m";
+      p.backend = "test";
+      p.sample = static_cast<int>(s);
+      p.true_rating = cases[e].first;
+      if (cases[e].second[s] > 0) p.rating = cases[e].second[s];
+      predictions.push_back(p);
+    }
+  }
+  const auto path = write(predictions, "votes.jsonl");
+  const auto majority = run_reasonrec(
+      {"eval", "--predictions", path, "--aggregate", "majority", "--unparsed", "wrong", "--json"});
+  ASSERT_EQ(majority.exit_code, 0) << majority.err;
+  const auto m = nlohmann::json::parse(majority.out)["methods"][0];
+  EXPECT_EQ(m["total"], 5);
+  EXPECT_EQ(m["unparsed"], 1);
+  // Predicted 4,1,3,5 for truths 4,1,3,5 and the unparsed truth 2 scored as 5: 4 of 5 exact.
+  EXPECT_DOUBLE_EQ(m["metrics"]["accuracy"].get<double>(), 0.8);
+  const auto mean =
+      run_reasonrec({"eval", "--predictions", path, "--aggregate", "mean-expected", "--json"});
+  ASSERT_EQ(mean.exit_code, 0) << mean.err;
+  // Means 3.33->3, 3->3, 3->3, 5->5: exact for truths 3 and 5 only.
+  const auto e = nlohmann::json::parse(mean.out)["methods"][0];
+  EXPECT_EQ(e["scored"], 4);
+  EXPECT_DOUBLE_EQ(e["metrics"]["accuracy"].get<double>(), 0.5);
+  const auto bad = run_reasonrec({"eval", "--predictions", path, "--aggregate", "vote"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("first, majority or mean-expected"), std::string::npos) << bad.err;
+}
+
+TEST(EvalCli, ScoresTheTestSplitUnlessToldOtherwise) {
+  auto test = make_predictions(12, 100, false, "cot");
+  auto train = make_predictions(13, 400, false, "cot");
+  for (auto& p : train) {
+    p.split = "train";
+    p.example_id = "train-" + p.example_id;
+  }
+  auto mixed = test;
+  mixed.insert(mixed.end(), train.begin(), train.end());
+  const auto path = write(mixed, "mixed.jsonl");
+  const auto r = run_reasonrec({"eval", "--predictions", path, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["split"], "test");
+  EXPECT_EQ(j["methods"][0]["total"], 100);
+  EXPECT_EQ(j["methods"][0]["other_splits"], 400);
+  const auto markdown = run_reasonrec({"eval", "--predictions", path});
+  EXPECT_NE(markdown.out.find("400 predictions of other splits left out"), std::string::npos)
+      << markdown.out;
+  const auto both = run_reasonrec({"eval", "--predictions", path, "--split", "all", "--json"});
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_EQ(nlohmann::json::parse(both.out)["methods"][0]["total"], 500);
+  const auto only_train = write(train, "train.jsonl");
+  const auto refused = run_reasonrec({"eval", "--predictions", only_train});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find(only_train + ": no predictions in the test split (the file holds: "
+                                          "400 train)"),
+            std::string::npos)
+      << refused.err;
+}
+
+TEST(EvalCli, SeveralFilesMakeOneTablePairedAgainstTheReference) {
+  const auto base = make_predictions(14, 200, true, "cot");
+  std::vector<std::string> paths;
+  for (std::uint64_t seed : {15, 16, 17}) {
+    auto other = make_predictions(seed, 200, true, "m" + std::to_string(seed));
+    for (std::size_t i = 0; i < other.size(); ++i) other[i].true_rating = base[i].true_rating;
+    paths.push_back(write(other, "m" + std::to_string(seed) + ".jsonl"));
+  }
+  const auto r = run_reasonrec({"eval", "--predictions", paths[0], paths[1], paths[2], "--label",
+                                "A", "B", "C", "--reference", "B", "--bootstrap", "50",
+                                "--permutations", "50", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["methods"].size(), 3u);
+  ASSERT_EQ(j["comparisons"].size(), 2u);
+  EXPECT_EQ(j["comparisons"][0]["method"], "A");
+  EXPECT_EQ(j["comparisons"][1]["method"], "C");
+  for (const auto& c : j["comparisons"]) {
+    EXPECT_EQ(c["reference"], "B");
+    EXPECT_EQ(c["pairs"].get<std::size_t>() + c["excluded_unparsed"].get<std::size_t>(), 200u);
+  }
+  const auto md = run_reasonrec({"eval", "--predictions", paths[0], paths[1], paths[2], "--label",
+                                 "A", "B", "C", "--reference", "3"});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("| – | A |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| – | B |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("Paired against C"), std::string::npos) << md.out;
+  const auto unknown =
+      run_reasonrec({"eval", "--predictions", paths[0], paths[1], "--reference", "Z"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--reference 'Z'"), std::string::npos) << unknown.err;
 }
 
 TEST(EvalCli, BadInputAndUsageAreReportedClearly) {
@@ -234,8 +383,11 @@ TEST(EvalCli, BadInputAndUsageAreReportedClearly) {
   const auto point = run_reasonrec({"eval", "--predictions", good, "--point", "expected"});
   EXPECT_EQ(point.exit_code, 1);
   EXPECT_NE(point.err.find("expected_rating"), std::string::npos) << point.err;
+  // A missing input is bad input (1), like every other unreadable file, not a usage error (2).
   const auto missing = run_reasonrec({"eval", "--predictions", "/no/such/file.jsonl"});
-  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("/no/such/file.jsonl: no such file"), std::string::npos)
+      << missing.err;
 
   std::vector<eval::Prediction> unparsed = make_predictions(10, 3, false, "cot");
   for (auto& p : unparsed) p.rating.reset();
