@@ -15,6 +15,7 @@ struct StatsArgs {
   std::vector<std::string> files;
   int min_history = 4;
   bool skip_bad = false;
+  std::size_t max_record_mib = 64;
   bool json = false;
 };
 
@@ -23,6 +24,7 @@ void run_stats(const StatsArgs& args) {
   data::classify_files(args.files, reviews, meta);
   data::LoadOptions load;
   load.bad_input.skip = args.skip_bad;
+  load.bad_input.max_record_bytes = args.max_record_mib << 20;
   const data::Dataset dataset = data::load_dataset(reviews, meta, load);
   const auto stats = data::dataset_stats(dataset, args.min_history);
   if (args.json) {
@@ -52,6 +54,11 @@ void add_data_commands(CLI::App& app) {
       ->capture_default_str();
   stats->add_flag("--skip-bad", stats_args->skip_bad,
                   "Skip and count bad records instead of stopping");
+  stats
+      ->add_option("--max-record-mib", stats_args->max_record_mib,
+                   "Longest record (line) read, in MiB; longer ones are bad input")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   stats->add_flag("--json", stats_args->json, "Print JSON instead of text");
   stats->callback([stats_args] { run_stats(*stats_args); });
 

@@ -45,9 +45,15 @@ void add_prepare_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--skip-bad", options->load.bad_input.skip,
                 "Skip and count bad records instead of stopping at the first");
+  auto max_record_mib = std::make_shared<std::size_t>(64);
+  cmd->add_option("--max-record-mib", *max_record_mib,
+                  "Longest record (line) read, in MiB; longer ones are bad input")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   cmd->add_flag("--quiet", *quiet, "Print nothing but errors");
-  cmd->callback([options, quiet] {
+  cmd->callback([options, quiet, max_record_mib] {
     if (*quiet) options->load.progress = ProgressMode::Silent;
+    options->load.bad_input.max_record_bytes = *max_record_mib << 20;
     const data::PrepareResult result = data::prepare(*options);
     if (!*quiet) {
       std::cout << data::format_prepare_report(result.summary);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -11,6 +13,9 @@ namespace reasonrec::data {
 // and count it by reason (--skip-bad).
 struct BadInputPolicy {
   bool skip = false;
+  // A record (line) longer than this is refused, or skipped and counted under skip, without being
+  // held in memory: a single-line gzip bomb cannot exhaust memory.
+  std::size_t max_record_bytes = std::size_t{64} << 20;
 };
 
 // Skipped records by reason, with the first few messages kept as examples.

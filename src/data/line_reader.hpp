@@ -23,6 +23,9 @@ struct Line {
   std::string_view text;
   std::size_t number = 0;
   std::size_t readable = 0;
+  // Non-zero when the line was longer than the reader's maximum: its length in bytes. Its text
+  // is then empty (the bytes were read and dropped, never held).
+  std::size_t oversized = 0;
 };
 
 inline constexpr std::size_t kLinePadding = 64;  // >= SIMDJSON_PADDING
@@ -32,7 +35,9 @@ inline constexpr std::size_t kLinePadding = 64;  // >= SIMDJSON_PADDING
 // (a few blocks of `block_size` bytes) whatever the file size.
 class LineReader {
  public:
-  explicit LineReader(const std::string& path, std::size_t block_size = 8u << 20);
+  // `max_line_bytes`: longer lines are delivered as Line::oversized markers.
+  explicit LineReader(const std::string& path, std::size_t block_size = 8u << 20,
+                      std::size_t max_line_bytes = std::size_t{64} << 20);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -49,14 +54,20 @@ class LineReader {
   struct Block {
     std::vector<char> data;  // complete lines, then kLinePadding spare bytes
     std::size_t size = 0;
-    std::exception_ptr error;  // set on the last block when reading failed
+    std::exception_ptr error;   // set on the last block when reading failed
+    std::size_t oversized = 0;  // a marker block standing for one dropped line of this length
   };
 
   void produce();
   bool take_block();
+  // Reads and drops the rest of an over-long line; returns its remaining length and leaves the
+  // bytes after its newline in `carry`. `done` is set at the end of the stream.
+  std::size_t drop_rest_of_line(std::vector<char>& carry, bool& done);
+  bool push(Block block, bool done);
 
   std::string path_;
   std::size_t block_size_;
+  std::size_t max_line_bytes_;
   Compression compression_ = Compression::None;
   std::unique_ptr<ByteSource> source_;
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <optional>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "data/item_text.hpp"
@@ -335,12 +336,21 @@ SourceReport read_lines(const std::string& path, SourceFormat format, const BadI
   report.path = path;
   report.format = format;
   BadLines bad_lines(path, policy, report);
-  LineReader reader(path);
+  LineReader reader(path, std::size_t{8} << 20, policy.max_record_bytes);
   report.compression = compression_name(reader.compression());
   Line line;
   bool want_header = static_cast<bool>(header);
   try {
     while (reader.next(line)) {
+      if (line.oversized > 0) {
+        ++report.lines;
+        bad_lines.handle(line.number,
+                         Bad{"record too large",
+                             fmt::format("a record of {} bytes exceeds the maximum record size of "
+                                         "{} bytes (--max-record-mib)",
+                                         line.oversized, policy.max_record_bytes)});
+        continue;
+      }
       if (blank(line.text)) continue;
       if (want_header) {
         header(line);

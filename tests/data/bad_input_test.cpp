@@ -115,6 +115,33 @@ TEST(BadInput, SkipBadCountsEveryFaultByReason) {
   EXPECT_FALSE(report.skipped.examples().empty());
 }
 
+TEST(BadInput, RecordsOverTheMaximumSizeStopOrAreCounted) {
+  auto lines = real_lines(50);
+  lines[7] =
+      lines[7].substr(0, lines[7].size() - 1) + ", \"pad\": \"" + std::string(3000, 'p') + "\"}";
+  const auto path = write_lines(lines, "long_record.json");
+  BadInputPolicy policy;
+  policy.max_record_bytes = 2048;
+  try {
+    read_reviews(path, SourceFormat::ReviewsJson, policy, [](Review&&) {});
+    FAIL() << "no error for an over-long record";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 8u);
+    EXPECT_NE(std::string(e.what()).find("exceeds the maximum record size of 2048 bytes"),
+              std::string::npos)
+        << e.what();
+  }
+  policy.skip = true;
+  std::size_t delivered = 0;
+  const auto report =
+      read_reviews(path, SourceFormat::ReviewsJson, policy, [&](Review&&) { ++delivered; });
+  EXPECT_EQ(delivered, 49u);
+  EXPECT_EQ(report.lines, 50u);
+  EXPECT_EQ(report.skipped.by_reason().at("record too large"), 1u);
+  // The default limit (64 MiB) reads the same file whole.
+  EXPECT_EQ(read_reviews(path, SourceFormat::ReviewsJson, {}, [](Review&&) {}).records, 50u);
+}
+
 TEST(BadInput, TruncatedGzipStopsOrIsCountedOnce) {
   const auto src = test::shared_data("amazon2018_all_beauty_5core/All_Beauty_5.json.gz");
   std::ifstream in(src, std::ios::binary);

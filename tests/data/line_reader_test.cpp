@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -85,6 +86,48 @@ TEST(LineReader, LinesSpanningBlocksAndCrLf) {
   ASSERT_EQ(lines.size(), 501u);
   EXPECT_EQ(lines[499].second, std::string(499 % 37, 'x') + "499");
   EXPECT_EQ(lines[500].second, std::string(5000, 'y'));
+}
+
+TEST(LineReader, LinesOverTheMaximumBecomeMarkers) {
+  const auto dir = test::scratch_dir();
+  const std::string text = "a\n" + std::string(5000, 'z') + "\nb\n" + std::string(900, 'm') + "\n" +
+                           std::string(3000, 'q');  // the last one unterminated
+  for (const std::size_t block : {std::size_t{64}, std::size_t{1} << 20}) {
+    LineReader reader(write(dir, "long.txt", text), block, 1000);
+    std::vector<std::pair<std::string, std::size_t>> got;
+    Line line;
+    while (reader.next(line)) got.emplace_back(std::string(line.text), line.oversized);
+    ASSERT_EQ(got.size(), 5u) << block;
+    EXPECT_EQ(got[0], std::make_pair(std::string("a"), std::size_t{0}));
+    EXPECT_EQ(got[1], std::make_pair(std::string(), std::size_t{5000})) << block;
+    EXPECT_EQ(got[2], std::make_pair(std::string("b"), std::size_t{0}));
+    EXPECT_EQ(got[3], std::make_pair(std::string(900, 'm'), std::size_t{0}));
+    EXPECT_EQ(got[4], std::make_pair(std::string(), std::size_t{3000})) << block;
+  }
+}
+
+// A gzip bomb: 192 MiB of one line compress to a few hundred KB. The reader must not hold it.
+TEST(LineReader, OneHugeCompressedLineIsNotHeldInMemory) {
+  const auto path = (test::scratch_dir() / "bomb.json.gz").string();
+  {
+    gzFile f = gzopen(path.c_str(), "wb9");
+    const std::string chunk(1u << 20, 'x');
+    gzwrite(f, "{\"a\": 1}\n", 9);
+    for (int i = 0; i < 192; ++i) gzwrite(f, chunk.data(), static_cast<unsigned>(chunk.size()));
+    gzwrite(f, "\n{\"b\": 2}\n", 10);
+    gzclose(f);
+  }
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  LineReader reader(path, 1u << 20, 16u << 20);
+  std::vector<std::size_t> oversized;
+  Line line;
+  while (reader.next(line)) oversized.push_back(line.oversized);
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  EXPECT_EQ(oversized, (std::vector<std::size_t>{0, std::size_t{192} << 20, 0}));
+  // Peak resident memory grew by far less than the line (ru_maxrss is in KiB).
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 64 * 1024);
 }
 
 TEST(LineReader, TruncatedGzipNamesFileAndLine) {
