@@ -36,5 +36,4 @@ nlohmann::ordered_json prepare_summary(const PrepareOptions& options, const Data
 // A human-readable report of the same (for the terminal).
 std::string format_prepare_report(const nlohmann::ordered_json& summary);
 
-
 }  // namespace reasonrec::data
