@@ -138,23 +138,28 @@ int run(const Options& options) {
   // bootstrap, single thread. Baselines: computation only (their scripts time it, after the
   // imports and the file reading).
   std::vector<double> ours_s, numpy_s, sklearn_s;
+  std::vector<double> ours_cpu, numpy_cpu, sklearn_cpu;  // CPU seconds (process time for Python)
   eval::RatingMetrics point;
   std::map<std::string, eval::Interval> intervals;
   Agreement numpy_agree, sklearn_agree;
   nlohmann::json numpy_last, sklearn_last;
   for (std::size_t r = 0; r < options.repeats; ++r) {
     const auto start = Clock::now();
+    const double cpu_start = bench::thread_cpu_seconds();
     const eval::RatingTable table(rows);
     point = table.evaluate();
     intervals = eval::bootstrap_intervals(table, {options.resamples, options.seed, 0.95});
     ours_s.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    ours_cpu.push_back(bench::thread_cpu_seconds() - cpu_start);
     std::cerr << fmt::format("run {}: reasonrec {:.3f} s; numpy...", r + 1, ours_s.back());
     numpy_last = run_baseline("numpy_bootstrap.py", csv, options);
     numpy_s.push_back(numpy_last["seconds"].get<double>());
+    numpy_cpu.push_back(numpy_last["cpu_seconds"].get<double>());
     std::cerr << fmt::format(" {:.3f} s; scikit-learn...", numpy_s.back());
     if (!options.skip_sklearn) {
       sklearn_last = run_baseline("sklearn_bootstrap.py", csv, options);
       sklearn_s.push_back(sklearn_last["seconds"].get<double>());
+      sklearn_cpu.push_back(sklearn_last["cpu_seconds"].get<double>());
       std::cerr << fmt::format(" {:.1f} s", sklearn_s.back());
     }
     std::cerr << "\n";
@@ -186,22 +191,33 @@ int run(const Options& options) {
   const bench::Spread numpy = bench::spread_of(numpy_s);
   const bench::Spread sklearn = bench::spread_of(sklearn_s);
   const bench::Ratio vs_numpy = bench::ratio_of(numpy, ours);
+  const bench::Spread ours_c = bench::spread_of(ours_cpu);
+  const bench::Spread numpy_c = bench::spread_of(numpy_cpu);
+  const bench::Spread sklearn_c = bench::spread_of(sklearn_cpu);
+  const bench::Ratio vs_numpy_c = bench::ratio_of(numpy_c, ours_c);
   const std::string what = fmt::format("point metrics + {} bootstrap resamples, {} predictions",
                                        with_commas(options.resamples), with_commas(options.n));
   std::string table =
       "| what | reasonrec | numpy, vectorised | scikit-learn per call | reasonrec vs numpy | "
       "reasonrec vs scikit-learn |\n|---|---|---|---|---|---|\n";
   std::string sklearn_cell = "not run", sklearn_ratio = "-", sklearn_version = "?";
-  bench::Ratio vs_sklearn;
+  std::string sklearn_cpu_cell = "not run", sklearn_cpu_ratio = "-";
+  bench::Ratio vs_sklearn, vs_sklearn_c;
   if (!options.skip_sklearn) {
     vs_sklearn = bench::ratio_of(sklearn, ours);
+    vs_sklearn_c = bench::ratio_of(sklearn_c, ours_c);
     sklearn_cell = bench::show(sklearn, 1) + " s";
     sklearn_ratio = bench::show(vs_sklearn, 0);
+    sklearn_cpu_cell = bench::show(sklearn_c, 1) + " s";
+    sklearn_cpu_ratio = bench::show(vs_sklearn_c, 0);
     sklearn_version = sklearn_last["sklearn"].get<std::string>();
   }
   table +=
-      fmt::format("| {} | {} s | {} s | {} | {} | {} |\n", what, bench::show(ours, 2),
+      fmt::format("| {}, wall-clock | {} s | {} s | {} | {} | {} |\n", what, bench::show(ours, 2),
                   bench::show(numpy, 2), sklearn_cell, bench::show(vs_numpy, 2), sklearn_ratio);
+  table += fmt::format("| the same, CPU time | {} s | {} s | {} | {} | {} |\n",
+                       bench::show(ours_c, 2), bench::show(numpy_c, 2), sklearn_cpu_cell,
+                       bench::show(vs_numpy_c, 2), sklearn_cpu_ratio);
   const std::string section = fmt::format(
       "## bench/eval: rating metrics with bootstrap\n\n"
       "Every rating metric (binary and 5-class accuracy, binary F1, macro-F1, MAE, RMSE, binary "
@@ -215,7 +231,9 @@ int run(const Options& options) {
       "scikit-learn call per metric per resample, `bench/eval/sklearn_bootstrap.py`). "
       "reasonrec: single thread. Each side ran {} times, taking turns (reasonrec, numpy, "
       "scikit-learn, then again); times are median (min–max), ratios are median over median "
-      "(in brackets the range the runs allow: slowest over fastest either way).\n\n{}\n"
+      "(in brackets the range the runs allow: slowest over fastest either way). CPU time is the "
+      "thread's for reasonrec and the process's for Python; a shared machine disturbs it "
+      "least.\n\n{}\n"
       "Target: at least 20x scikit-learn. Point estimates agree to {:.1e} with numpy and {:.1e} "
       "with scikit-learn; interval endpoints differ by at most {:.4f} and {:.4f} (independent "
       "resampling streams). Reading and scoring the same predictions as predictions.jsonl ({}) "
@@ -241,10 +259,17 @@ int run(const Options& options) {
          {{"reasonrec", bench::to_json(ours)},
           {"numpy", bench::to_json(numpy)},
           {"sklearn", options.skip_sklearn ? nlohmann::json() : bench::to_json(sklearn)}}},
+        {"cpu_seconds",
+         {{"reasonrec", bench::to_json(ours_c)},
+          {"numpy", bench::to_json(numpy_c)},
+          {"sklearn", options.skip_sklearn ? nlohmann::json() : bench::to_json(sklearn_c)}}},
         {"ratio",
          {{"numpy_over_reasonrec", bench::to_json(vs_numpy)},
           {"sklearn_over_reasonrec",
-           options.skip_sklearn ? nlohmann::json() : bench::to_json(vs_sklearn)}}},
+           options.skip_sklearn ? nlohmann::json() : bench::to_json(vs_sklearn)},
+          {"numpy_over_reasonrec_cpu", bench::to_json(vs_numpy_c)},
+          {"sklearn_over_reasonrec_cpu",
+           options.skip_sklearn ? nlohmann::json() : bench::to_json(vs_sklearn_c)}}},
         {"max_point_diff", {{"numpy", numpy_agree.point}, {"sklearn", sklearn_agree.point}}},
         {"max_interval_diff",
          {{"numpy", numpy_agree.interval}, {"sklearn", sklearn_agree.interval}}},
