@@ -1,18 +1,14 @@
-#include <cstdio>
-#include <filesystem>
+#include <chrono>
+#include <cstdint>
 #include <iostream>
 #include <memory>
-
-#include <fmt/format.h>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
-#include "data/example_io.hpp"
-#include "eval/prediction.hpp"
-#include "llm/cache.hpp"
-#include "llm/cached_backend.hpp"
 #include "llm/config.hpp"
-#include "llm/openai_client.hpp"
-#include "llm/predict.hpp"
+#include "llm/predict_job.hpp"
 #include "util/error.hpp"
 #ifdef REASONREC_HAVE_TORCH
 #include "engine/local_model.hpp"
@@ -38,7 +34,7 @@ struct PredictArgs {
   std::string domain = "beauty";
   std::string template_file;
   std::size_t budget = 0;
-  std::string split = "all";
+  std::string split = "test";
   std::size_t limit = 0;
   int samples = 1;
   double temperature = 0.0;
@@ -55,6 +51,8 @@ struct PredictArgs {
   bool stream = false;
   bool verbose = false;
   std::string progress = "auto";
+  std::string constraint;
+  bool no_fit_context = false;
   // Which options were given (CLI11 counts), so that flags override the config file.
   CLI::Option* shots_opt = nullptr;
   CLI::Option* stream_opt = nullptr;
@@ -68,12 +66,7 @@ ProgressMode parse_progress(const std::string& name) {
   throw UsageError("--progress must be auto, terminal, lines or silent");
 }
 
-// `--model DIR` naming a model directory (config.json inside) runs the in-process engine.
-bool is_local_model(const std::string& model) {
-  return !model.empty() &&
-         std::filesystem::is_regular_file(std::filesystem::path(model) / "config.json");
-}
-
+// The config file, with the flags given on top.
 llm::BackendConfig backend_config(const PredictArgs& a) {
   llm::BackendConfig c;
   if (!a.config.empty()) c = llm::load_backend_config(a.config);
@@ -93,95 +86,46 @@ llm::BackendConfig backend_config(const PredictArgs& a) {
   if (a.tpm >= 0) o.tokens_per_minute = a.tpm;
   if (a.max_attempts > 0) o.max_attempts = a.max_attempts;
   if (a.stream_opt->count() > 0) o.stream = a.stream;
-  if (o.base_urls.empty() && !is_local_model(c.model)) {
-    throw UsageError("predict needs --base-url (or base_url in --config), or --model DIR");
-  }
-  if (c.model.empty()) throw UsageError("predict needs --model (or model in --config)");
+  if (a.verbose) o.on_notice = [](const std::string& line) { std::cerr << line << "\n"; };
   return c;
 }
 
-void run_predict_command(const PredictArgs& a) {
-  llm::BackendConfig config = backend_config(a);
-  llm::PredictOptions options;
-  options.spec = llm::resolve_mode(
-      a.mode, a.ablation, a.shots_opt->count() > 0 ? std::optional(a.shots) : std::nullopt);
-  options.domain = a.domain;
-  options.template_file = a.template_file;
-  options.budget = a.budget;
-  options.shot_seed = a.shot_seed;
-  options.split = a.split;
-  options.limit = a.limit;
-  options.model = config.model;
-  options.api = config.api;
-  options.samples = a.samples;
-  options.params.temperature = a.temperature;
-  options.params.top_p = a.top_p;
-  options.params.max_tokens = a.max_tokens;
-  options.params.seed = a.seed;
-  options.params.top_logprobs = a.top_logprobs;
-  options.params.stop = a.stop;
-  options.prices = config.prices;
-  options.progress = parse_progress(a.progress);
-  if (a.samples < 1) throw UsageError("--samples must be at least 1");
-  if (a.max_tokens < 1) throw UsageError("--max-tokens must be at least 1");
-  if (a.top_logprobs < 0 || a.top_logprobs > 20) throw UsageError("--top-logprobs must be 0..20");
-
-  const bool local = is_local_model(config.model);
-  if (!local) config.client.api_key = llm::resolve_api_key(config);
-  config.client.seed = a.seed;
-  if (a.verbose)
-    config.client.on_notice = [](const std::string& line) { std::cerr << line << "\n"; };
-
-  const std::string cache_path =
-      !a.cache.empty() ? a.cache
-                       : (std::filesystem::path(a.out).parent_path() / "llm-cache.sqlite").string();
-  const auto examples = data::read_examples(a.examples);
-  llm::ResponseCache cache(cache_path);
-  std::unique_ptr<llm::Backend> inner;
-  llm::OpenAIClient* client = nullptr;
-  if (local) {
+llm::PredictJob predict_job(const PredictArgs& a) {
+  llm::PredictJob job;
+  job.examples = a.examples;
+  job.out = a.out;
+  job.cache = a.cache;
+  job.backend = backend_config(a);
+  llm::PredictOptions& o = job.predict;
+  o.spec = llm::resolve_mode(a.mode, a.ablation,
+                             a.shots_opt->count() > 0 ? std::optional(a.shots) : std::nullopt);
+  o.domain = a.domain;
+  o.template_file = a.template_file;
+  o.budget = a.budget;
+  o.shot_seed = a.shot_seed;
+  o.split = a.split;
+  o.limit = a.limit;
+  o.samples = a.samples;
+  o.params.temperature = a.temperature;
+  o.params.top_p = a.top_p;
+  o.params.max_tokens = a.max_tokens;
+  o.params.seed = a.seed;
+  o.params.top_logprobs = a.top_logprobs;
+  o.params.stop = a.stop;
+  o.progress = parse_progress(a.progress);
+  o.fit_context = !a.no_fit_context;
+  job.in_process.constraint = a.constraint;
 #ifdef REASONREC_HAVE_TORCH
-    // Before loading: a model that cannot take chat requests (T5 without a chat template)
-    // fails here with what to do instead, not once per request.
-    if (config.api == llm::Api::Chat) (void)engine::model_chat_template(config.model);
-    inner = engine::make_local_backend(config.model);
-#else
-    throw UsageError("--model " + config.model +
-                     " is a model directory, but this build has no in-process engine "
-                     "(REASONREC_TORCH=OFF)");
+  job.load_model = engine::in_process_backend_factory();
 #endif
-  } else {
-    auto http = std::make_unique<llm::OpenAIClient>(config.client);
-    client = http.get();
-    inner = std::move(http);
-  }
-  llm::CachedBackend backend(*inner, cache);
-  const auto outcome = llm::run_predict(examples, options, backend);
-  eval::write_predictions(a.out, outcome.predictions);
+  return job;
+}
 
-  const auto& cs = backend.stats();
-  const llm::ClientStats stats = client ? client->stats() : llm::ClientStats{};
-  std::cerr << fmt::format(
-      "predict {}: {} examples x {} samples = {} predictions; {} from the cache, {} sent; {} "
-      "failed, {} unparsed, {} with rating probabilities; wrote {}\n",
-      options.spec.label, outcome.examples, a.samples, outcome.predictions.size(), cs.hits, cs.sent,
-      outcome.failed, outcome.unparsed, outcome.with_probabilities, a.out);
-  std::cerr << "usage: " << llm::format_usage(outcome.usage) << "\n";
-  if (stats.retries > 0) {
-    std::string faults;
-    for (const auto& [name, n] : stats.faults) faults += fmt::format(" {} {}", name, n);
-    std::cerr << fmt::format("retries: {} (faults:{})\n", stats.retries, faults);
-  }
-  if (outcome.over_budget > 0) {
-    std::cerr << fmt::format("warning: {} prompts are over the --budget even at their smallest\n",
-                             outcome.over_budget);
-  }
-  if (outcome.failed > 0) {
-    throw Error(fmt::format(
-        "{} of {} samples failed (the reason is in parse_status); rerun the same command to "
-        "retry only those: finished samples come from the cache {}",
-        outcome.failed, outcome.predictions.size(), cache_path));
-  }
+void run_predict_command(const PredictArgs& a) {
+  const llm::PredictJob job = predict_job(a);
+  const llm::PredictJobResult result = llm::run_predict_job(job);
+  std::cerr << llm::format_summary(job, result);
+  if (auto failed = llm::failure_message(result)) throw Error(*failed);
 }
 
 }  // namespace
@@ -191,14 +135,16 @@ void add_predict_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "predict",
       "Predict ratings with an LLM behind an OpenAI-compatible endpoint (vLLM, llama.cpp, "
-      "Ollama, OpenAI, ...): predictions.jsonl, resumable through a response cache");
+      "Ollama, OpenAI, ...) or a model directory run in-process: predictions.jsonl, resumable "
+      "through a response cache");
   cmd->add_option("--examples", a->examples, "examples.jsonl (from `reasonrec prepare`)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "predictions.jsonl to write")->required();
   cmd->add_option("--base-url", a->base_urls,
                   "Server base URL, e.g. http://127.0.0.1:8000/v1; repeat for a fleet");
-  cmd->add_option("--model", a->model, "Model name sent to the server");
+  cmd->add_option("--model", a->model,
+                  "Model name sent to the server, or a model directory to run in-process");
   cmd->add_option("--config", a->config, "Backend settings and price table (TOML, docs/llm.md)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--api", a->api, "chat (default) or completions");
@@ -220,8 +166,10 @@ void add_predict_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--template", a->template_file, "Template file instead of the built-in one")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--budget", a->budget, "Prompt token budget (estimated); 0 = none");
-  cmd->add_option("--split", a->split, "Which examples to predict: all, train or test")
+  cmd->add_option("--budget", a->budget,
+                  "Prompt token budget; 0 = none. Estimated for a server; counted with the "
+                  "model's own tokenizer for --model DIR");
+  cmd->add_option("--split", a->split, "Which examples to predict: test, train or all")
       ->capture_default_str();
   cmd->add_option("--limit", a->limit, "Only the first N selected examples");
   cmd->add_option("--samples", a->samples, "Samples per example (e.g. 8 for distillation)")
@@ -245,6 +193,12 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--progress", a->progress, "auto, terminal, lines or silent")
       ->capture_default_str();
   cmd->add_flag("--verbose", a->verbose, "Print every retry");
+  cmd->add_option("--constraint", a->constraint,
+                  "--model DIR: output constraint, as serve takes it: reason-rating, rating, "
+                  "json-rating or a regex (docs/constraints.md)");
+  cmd->add_flag("--no-fit-context", a->no_fit_context,
+                "--model DIR: do not fit prompts to the model's context (by default each is "
+                "trimmed to the context minus --max-tokens, counted with the model's tokenizer)");
   cmd->callback([a] { run_predict_command(*a); });
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -6,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/chat/chat_template.hpp"
+#include "engine/constraint/token_constraint.hpp"
 #include "engine/local_model.hpp"
 #include "engine/model/t5_config.hpp"
 #include "engine/seq2seq_model.hpp"
@@ -28,12 +30,39 @@ std::optional<std::int32_t> digit_token(const Tokenizer& tokenizer, const std::s
   return spaced;
 }
 
-class LocalBackend : public llm::Backend {
+// The vocabulary as the constraint's trie: what each token writes (special tokens nothing).
+std::shared_ptr<const TokenTrie> vocabulary_of(const Tokenizer& tokenizer) {
+  std::vector<std::string> bytes(static_cast<std::size_t>(tokenizer.vocab_size()));
+  for (std::int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
+    if (!tokenizer.is_special(id)) bytes[static_cast<std::size_t>(id)] = tokenizer.token_bytes(id);
+  }
+  return std::make_shared<TokenTrie>(bytes);
+}
+
+class LocalBackend : public llm::InProcessBackend {
  public:
-  explicit LocalBackend(const std::filesystem::path& dir, LocalModelOptions options)
-      : model_(LocalModel::load(dir, options)), endpoint_("local:" + dir.string()) {}
+  LocalBackend(const std::filesystem::path& dir, LocalModelOptions options,
+               const std::string& constraint)
+      : model_(LocalModel::load(dir, options)), endpoint_("local:" + dir.string()) {
+    if (!constraint.empty()) {
+      const std::string regex =
+          is_builtin_constraint(constraint) ? builtin_constraint_regex(constraint) : constraint;
+      constraint_ = std::make_shared<const TokenConstraint>(
+          regex, vocabulary_of(model_.tokenizer()), model_.eos_ids());
+    }
+  }
 
   std::string name() const override { return "local"; }
+
+  std::size_t context_length() const override {
+    return static_cast<std::size_t>(std::max<std::int64_t>(model_.context_limit(), 0));
+  }
+  std::size_t prompt_tokens(const llm::GenerationRequest& request) const override {
+    return prompt_of(request).size();
+  }
+  std::size_t text_tokens(std::string_view text) const override {
+    return model_.tokenizer().encode(text, false).size();
+  }
 
   void generate(std::span<const llm::GenerationRequest> requests,
                 llm::CompletionSink& sink) override {
@@ -75,18 +104,22 @@ class LocalBackend : public llm::Backend {
   }
 
  private:
-  GenerationSpec spec_of(const llm::GenerationRequest& request) {
-    GenerationSpec spec;
+  // The token ids the model is fed for a request's prompt.
+  std::vector<std::int32_t> prompt_of(const llm::GenerationRequest& request) const {
     if (request.api == llm::Api::Chat) {
       if (!chat_template_) chat_template_.emplace(model_chat_template(model_));
       std::vector<ChatMessage> messages;
       for (const auto& m : request.messages) messages.push_back({m.role, m.content});
       // The template writes the special tokens itself (a BOS included), as transformers'
       // apply_chat_template does.
-      spec.prompt = model_.tokenizer().encode(chat_template_->render(messages, true), false);
-    } else {
-      spec.prompt = model_.tokenizer().encode(request.prompt, true);
+      return model_.tokenizer().encode(chat_template_->render(messages, true), false);
     }
+    return model_.tokenizer().encode(request.prompt, true);
+  }
+
+  GenerationSpec spec_of(const llm::GenerationRequest& request) const {
+    GenerationSpec spec;
+    spec.prompt = prompt_of(request);
     if (spec.prompt.empty()) throw Error("empty prompt");
     if (model_.context_limit() > 0 &&
         static_cast<std::int64_t>(spec.prompt.size()) > model_.context_limit()) {
@@ -102,6 +135,15 @@ class LocalBackend : public llm::Backend {
     spec.n = request.n;
     spec.seed = p.seed.value_or(0) + static_cast<std::uint64_t>(request.first_sample);
     spec.top_logprobs = p.top_logprobs > 0 ? p.top_logprobs : -1;
+    if (constraint_) {
+      const int needed = constraint_->cost_to_finish(constraint_->start());
+      if (needed > p.max_tokens) {
+        throw Error("max_tokens " + std::to_string(p.max_tokens) +
+                    " is too small for the output constraint (it needs up to " +
+                    std::to_string(needed) + " tokens)");
+      }
+      spec.constraint = constraint_;
+    }
     return spec;
   }
 
@@ -147,7 +189,8 @@ class LocalBackend : public llm::Backend {
   }
 
   LocalModel model_;
-  std::optional<ChatTemplate> chat_template_;
+  mutable std::optional<ChatTemplate> chat_template_;  // loaded at the first chat request
+  std::shared_ptr<const TokenConstraint> constraint_;
   std::string endpoint_;
 };
 
@@ -199,9 +242,16 @@ std::vector<RatingDistribution> rating_distributions(
   return out;
 }
 
-std::unique_ptr<llm::Backend> make_local_backend(const std::filesystem::path& dir,
-                                                 LocalModelOptions options) {
-  return std::make_unique<LocalBackend>(dir, options);
+std::unique_ptr<llm::InProcessBackend> make_local_backend(const std::filesystem::path& dir,
+                                                          LocalModelOptions options,
+                                                          const std::string& constraint) {
+  return std::make_unique<LocalBackend>(dir, options, constraint);
+}
+
+llm::InProcessBackendFactory in_process_backend_factory() {
+  return [](const std::filesystem::path& dir, const llm::InProcessOptions& options) {
+    return make_local_backend(dir, {}, options.constraint);
+  };
 }
 
 }  // namespace reasonrec::engine

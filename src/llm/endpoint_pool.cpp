@@ -18,6 +18,7 @@ EndpointPool::EndpointPool(std::vector<std::string> base_urls, EndpointPoolOptio
 
 bool EndpointPool::can_take(const Endpoint& e, Clock::time_point now) const {
   if (now < e.paused_until) return false;
+  if (endpoints_.size() == 1) return true;
   // A dead endpoint whose cooldown is over is probed with one request at a time.
   if (e.dead) return now >= e.revive_at && e.outstanding == 0;
   return true;
@@ -54,6 +55,11 @@ void EndpointPool::on_fault(std::size_t i, Clock::time_point now) {
   --e.outstanding;
   ++e.stats.faults;
   ++e.consecutive_faults;
+  if (endpoints_.size() == 1) {
+    // Nowhere else to go: never benched, only marked failing (for the give-up timer).
+    e.dead = e.consecutive_faults >= options_.failures_before_dead;
+    return;
+  }
   // A failed probe sends the endpoint straight back out; a live one after enough faults.
   if (e.dead || e.consecutive_faults >= options_.failures_before_dead) {
     ++e.stats.deaths;
@@ -79,7 +85,7 @@ Clock::time_point EndpointPool::next_available(Clock::time_point now) const {
     if (can_take(e, now)) return now;
     auto t = std::max(e.paused_until, e.dead ? e.revive_at : now);
     // A probing endpoint frees up when its probe ends, which is not a time we know.
-    if (e.dead && e.outstanding > 0) continue;
+    if (e.dead && e.outstanding > 0 && endpoints_.size() > 1) continue;
     earliest = std::min(earliest, t);
   }
   return earliest;

@@ -21,7 +21,7 @@ struct EndpointStats {
   std::uint64_t requests = 0;
   std::uint64_t successes = 0;
   std::uint64_t faults = 0;
-  int deaths = 0;  // times taken out of the rotation
+  int deaths = 0;  // times taken out of the rotation (benched for a cooldown)
 };
 
 // A fleet of equivalent servers. New requests go to the live endpoint with the fewest
@@ -29,6 +29,11 @@ struct EndpointStats {
 // endpoint is taken out for a cooldown that doubles each time; when the cooldown ends it gets
 // one probe request, and a success brings it back. A 429 with Retry-After pauses the endpoint
 // for that long without counting against it.
+//
+// A fleet of one has nowhere else to send work, so its endpoint is never benched: it keeps
+// taking requests (each retry waits its own backoff) however many faults come in a row. It is
+// still reported unhealthy (all_dead) while its faults last, so that a server that stays down
+// ends the run after give_up_after instead of retrying forever.
 class EndpointPool {
  public:
   EndpointPool(std::vector<std::string> base_urls, EndpointPoolOptions options);
@@ -56,7 +61,7 @@ class EndpointPool {
     EndpointStats stats;
     int outstanding = 0;
     int consecutive_faults = 0;
-    bool dead = false;
+    bool dead = false;  // out of the rotation (fleets) or failing (a lone endpoint)
     Clock::time_point revive_at{};
     Clock::time_point paused_until{};
   };

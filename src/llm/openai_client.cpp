@@ -6,6 +6,7 @@
 #include <cmath>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <queue>
 
 #include <fmt/format.h>
@@ -37,6 +38,7 @@ struct Job {
   int attempts = 0;
   double estimated_tokens = 0;
   std::string last_error;
+  std::optional<Clock::time_point> rate_limited_since;  // held back by the rate limits
 };
 
 // One transfer slot with its own easy handle, reused for request after request (libcurl keeps
@@ -178,7 +180,10 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
   for (std::size_t r = 0; r < requests.size(); ++r) {
     if (requests[r].model.empty()) throw UsageError("a request has no model name");
     for (int i = 0; i < requests[r].n; ++i) {
-      jobs.push_back({r, requests[r].first_sample + i, {}, 0, 0, {}});
+      Job job;
+      job.request = r;
+      job.sample = requests[r].first_sample + i;
+      jobs.push_back(std::move(job));
     }
   }
   std::vector<std::vector<std::string>> urls(pool.size());
@@ -348,6 +353,25 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
       ready.push_front(waiting.top().second);  // retries first: finish what was started
       waiting.pop();
     }
+    // Every endpoint out for too long: fail what waits instead of probing forever. Checked
+    // before anything starts, and the clock runs while the pool is down whether or not a
+    // sample happens to be waiting: a lone endpoint keeps taking retries, so its samples are
+    // often all in flight.
+    if (pool.all_dead()) {
+      if (!all_dead_since) all_dead_since = now;
+      if (now - *all_dead_since >= options.give_up_after) {
+        auto give_up = [&](std::size_t j) {
+          fail(jobs[j], fmt::format("no endpoint reachable for {:.0f}s; last error: {}",
+                                    seconds(now - *all_dead_since), jobs[j].last_error));
+        };
+        for (std::size_t j : ready) give_up(j);
+        ready.clear();
+        for (; !waiting.empty(); waiting.pop()) give_up(waiting.top().second);
+      }
+    } else {
+      all_dead_since.reset();
+    }
+
     auto wake = now + kIdleInterval;
     while (!free_slots.empty() && !ready.empty()) {
       Job& job = jobs[ready.front()];
@@ -362,28 +386,18 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
             static_cast<double>(job.body.size()) / 4.0 + requests[job.request].params.max_tokens;
       }
       if (!limiter.try_acquire(job.estimated_tokens, now)) {
+        if (!job.rate_limited_since) job.rate_limited_since = now;
         wake = std::min(wake, limiter.available_at(job.estimated_tokens, now));
         break;
+      }
+      if (job.rate_limited_since) {
+        ++stats.rate_limit_waits;
+        stats.rate_limit_wait_seconds += seconds(now - *job.rate_limited_since);
+        job.rate_limited_since.reset();
       }
       const std::size_t j = ready.front();
       ready.pop_front();
       start(j, *endpoint, now);
-    }
-
-    // Every endpoint out for too long: fail what waits instead of probing forever.
-    if (pool.all_dead() && (!ready.empty() || !waiting.empty())) {
-      if (!all_dead_since) all_dead_since = now;
-      if (now - *all_dead_since >= options.give_up_after) {
-        auto give_up = [&](std::size_t j) {
-          fail(jobs[j], fmt::format("no endpoint reachable for {:.0f}s; last error: {}",
-                                    seconds(now - *all_dead_since), jobs[j].last_error));
-        };
-        for (std::size_t j : ready) give_up(j);
-        ready.clear();
-        for (; !waiting.empty(); waiting.pop()) give_up(waiting.top().second);
-      }
-    } else {
-      all_dead_since.reset();
     }
 
     bool finished_any = false;

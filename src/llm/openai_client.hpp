@@ -40,6 +40,10 @@ struct ClientStats {
   std::uint64_t succeeded = 0;                  // samples
   std::uint64_t failed = 0;                     // samples that failed for good
   std::map<std::string, std::uint64_t> faults;  // failed attempts by outcome name
+  // Attempts the rate limits (requests_per_minute, tokens_per_minute) held back, and how long
+  // they waited in all, from the first refusal to the start.
+  std::uint64_t rate_limit_waits = 0;
+  double rate_limit_wait_seconds = 0;
   std::vector<EndpointStats> endpoints;
 };
 

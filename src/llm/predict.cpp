@@ -1,6 +1,10 @@
 #include "llm/predict.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include "llm/rating_distribution.hpp"
 #include "prompt/budget.hpp"
@@ -32,6 +36,46 @@ std::vector<Message> to_messages(const prompt::Prompt& p) {
     out.push_back({std::string(prompt::role_name(m.role)), m.content});
   return out;
 }
+
+// The request a rendered prompt becomes (without its samples' bookkeeping).
+GenerationRequest request_for(const prompt::Prompt& rendered, const PredictOptions& options) {
+  GenerationRequest req;
+  req.model = options.model;
+  req.api = options.api;
+  if (options.api == Api::Chat) {
+    req.messages = to_messages(rendered);
+  } else {
+    req.prompt = prompt::to_completion(rendered);
+  }
+  req.params = options.params;
+  req.n = options.samples;
+  return req;
+}
+
+// A model's own token counts, for the budget: texts on their own, and whole prompts as the
+// model is fed them (chat template and special tokens included).
+class ModelTextCounter final : public prompt::TokenCounter {
+ public:
+  explicit ModelTextCounter(const InProcessBackend& model) : model_(model) {}
+  std::size_t count(std::string_view text) const override { return model_.text_tokens(text); }
+  std::string_view name() const override { return "model"; }
+
+ private:
+  const InProcessBackend& model_;
+};
+
+class ModelPromptCounter final : public prompt::PromptCounter {
+ public:
+  ModelPromptCounter(const InProcessBackend& model, const PredictOptions& options)
+      : model_(model), options_(options) {}
+  std::size_t count(const prompt::Prompt& p) const override {
+    return model_.prompt_tokens(request_for(p, options_));
+  }
+
+ private:
+  const InProcessBackend& model_;
+  const PredictOptions& options_;
+};
 
 class PredictSink final : public CompletionSink {
  public:
@@ -101,16 +145,47 @@ ModeSpec resolve_mode(const std::string& mode, const std::string& ablation,
   return spec;
 }
 
+std::size_t prompt_token_limit(const PredictOptions& options) {
+  std::size_t limit = options.budget;
+  if (options.model_tokens && options.fit_context) {
+    const std::size_t context = options.model_tokens->context_length();
+    if (context > 0) {
+      const auto answer = static_cast<std::size_t>(std::max(options.params.max_tokens, 0));
+      if (answer >= context) {
+        throw UsageError(fmt::format(
+            "--max-tokens {} leaves no room for a prompt in the model's context of {} tokens; "
+            "ask for fewer",
+            answer, context));
+      }
+      limit = limit == 0 ? context - answer : std::min(limit, context - answer);
+    }
+  }
+  return limit;
+}
+
 std::vector<GenerationRequest> build_requests(const std::vector<data::Example>& pool,
                                               const std::vector<data::Example>& targets,
-                                              const PredictOptions& options,
-                                              std::size_t* over_budget) {
+                                              const PredictOptions& options, FitReport* report) {
   const prompt::Template tmpl =
       options.template_file.empty()
           ? prompt::load_builtin_template(prompt::template_name(options.spec.mode))
           : prompt::load_template_file(options.template_file);
   const prompt::Domain domain = prompt::domain_by_name(options.domain);
-  const prompt::EstimateTokenCounter counter;
+  const std::size_t limit = prompt_token_limit(options);
+  if (report) report->limit = limit;
+  const prompt::EstimateTokenCounter estimate;
+  const prompt::CompletionFormCounter estimate_prompt(estimate);
+  std::optional<ModelTextCounter> model_text;
+  std::optional<ModelPromptCounter> model_prompt;
+  if (options.model_tokens) {
+    model_text.emplace(*options.model_tokens);
+    model_prompt.emplace(*options.model_tokens, options);
+  }
+  const prompt::TokenCounter& text_counter =
+      model_text ? static_cast<const prompt::TokenCounter&>(*model_text) : estimate;
+  const prompt::PromptCounter& prompt_counter =
+      model_prompt ? static_cast<const prompt::PromptCounter&>(*model_prompt) : estimate_prompt;
+
   std::vector<GenerationRequest> requests;
   requests.reserve(targets.size());
   for (const auto& target : targets) {
@@ -122,26 +197,19 @@ std::vector<GenerationRequest> build_requests(const std::vector<data::Example>& 
       pr.shots = prompt::select_shots(pool, target, options.spec.shots, options.shot_seed);
     }
     prompt::Prompt rendered;
-    if (options.budget > 0) {
+    if (limit > 0) {
       prompt::BudgetOptions budget;
-      budget.max_tokens = options.budget;
-      auto fitted = prompt::fit_to_budget(tmpl, pr, counter, budget);
-      if (!fitted.report.fits && over_budget) ++*over_budget;
+      budget.max_tokens = limit;
+      auto fitted = prompt::fit_to_budget(tmpl, pr, text_counter, prompt_counter, budget);
+      if (report) {
+        if (!fitted.report.fits) ++report->over_budget;
+        if (fitted.report.fields_trimmed > 0 || fitted.report.items_dropped > 0) ++report->trimmed;
+      }
       rendered = std::move(fitted.prompt);
     } else {
       rendered = prompt::build_prompt(tmpl, pr);
     }
-    GenerationRequest req;
-    req.model = options.model;
-    req.api = options.api;
-    if (options.api == Api::Chat) {
-      req.messages = to_messages(rendered);
-    } else {
-      req.prompt = prompt::to_completion(rendered);
-    }
-    req.params = options.params;
-    req.n = options.samples;
-    requests.push_back(std::move(req));
+    requests.push_back(request_for(rendered, options));
   }
   return requests;
 }
@@ -193,7 +261,11 @@ PredictOutcome run_predict(const std::vector<data::Example>& examples,
   }
   PredictOutcome outcome;
   outcome.examples = targets.size();
-  const auto requests = build_requests(examples, targets, options, &outcome.over_budget);
+  FitReport fit;
+  const auto requests = build_requests(examples, targets, options, &fit);
+  outcome.over_budget = fit.over_budget;
+  outcome.trimmed = fit.trimmed;
+  outcome.prompt_limit = fit.limit;
 
   // Pre-filled as failures so that a sample the backend never reports cannot vanish.
   std::vector<std::vector<Completion>> slots(requests.size());

@@ -9,6 +9,7 @@
 #include "data/example.hpp"
 #include "eval/prediction.hpp"
 #include "llm/backend.hpp"
+#include "llm/in_process_backend.hpp"
 #include "llm/usage.hpp"
 #include "prompt/builder.hpp"
 #include "util/progress.hpp"
@@ -33,10 +34,12 @@ ModeSpec resolve_mode(const std::string& mode, const std::string& ablation,
 struct PredictOptions {
   ModeSpec spec;
   std::string domain = "beauty";
-  std::string template_file;    // empty: the mode's built-in template
-  std::size_t budget = 0;       // prompt token budget (estimated); 0: none
+  std::string template_file;  // empty: the mode's built-in template
+  // Prompt token budget; 0: none. Estimated (EstimateTokenCounter, completion form), or, with
+  // `model` set, counted exactly with the model's tokenizer and chat template.
+  std::size_t budget = 0;
   std::uint64_t shot_seed = 0;  // worked-example draw
-  std::string split = "all";    // which examples get predictions: all, train, test
+  std::string split = "test";   // which examples get predictions: all, train, test
   std::size_t limit = 0;        // the first N of them; 0: all
   std::string model;
   Api api = Api::Chat;
@@ -44,6 +47,11 @@ struct PredictOptions {
   int samples = 1;
   PriceTable prices;
   ProgressMode progress = ProgressMode::Auto;
+  // A model run in-process (not owned): prompts are measured with its own tokenizer, and with
+  // fit_context each is fitted to its context minus params.max_tokens (the chat template's
+  // tokens counted), trimmed with the budget's visible markers.
+  const InProcessBackend* model_tokens = nullptr;
+  bool fit_context = true;
 };
 
 struct PredictOutcome {
@@ -52,15 +60,29 @@ struct PredictOutcome {
   std::size_t failed = 0;    // samples whose request failed for good
   std::size_t unparsed = 0;  // samples answered without a readable rating
   std::size_t with_probabilities = 0;
-  std::size_t over_budget = 0;  // prompts still over the budget after every cut
+  std::size_t over_budget = 0;   // prompts still over the budget after every cut
+  std::size_t trimmed = 0;       // prompts shortened to fit (texts cut or history items dropped)
+  std::size_t prompt_limit = 0;  // the limit prompts were fitted to (tokens); 0: none
   UsageSummary usage;
 };
+
+// What building the requests did to fit the prompts.
+struct FitReport {
+  std::size_t limit = 0;        // tokens a prompt may have (budget and context); 0: none
+  std::size_t over_budget = 0;  // prompts over the limit even at their smallest
+  std::size_t trimmed = 0;      // prompts shortened
+};
+
+// The most tokens a prompt may have under `options`: the budget, and with a model run
+// in-process and fit_context, its context minus params.max_tokens; 0: no limit. UsageError when
+// --max-tokens leaves no room in the context.
+std::size_t prompt_token_limit(const PredictOptions& options);
 
 // The requests for `targets`: one per example, `samples` samples each.
 std::vector<GenerationRequest> build_requests(const std::vector<data::Example>& pool,
                                               const std::vector<data::Example>& targets,
                                               const PredictOptions& options,
-                                              std::size_t* over_budget = nullptr);
+                                              FitReport* report = nullptr);
 
 // A prediction from one completion: the parsed rating, reasoning and status, the rating
 // distribution when log-probabilities came back, token usage.

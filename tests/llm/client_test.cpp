@@ -2,7 +2,9 @@
 // same result a fault-free run gets; what cannot succeed is reported failed with its reason.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "fake_openai_server.hpp"
 #include "llm/openai_client.hpp"
@@ -265,22 +267,68 @@ TEST(OpenAIClient, DeadEndpointIsTakenOutAndTheRunCompletes) {
 
 TEST(OpenAIClient, EndpointThatDiesMidRunIsRoutedAround) {
   FakeServerOptions so;
-  so.latency = std::chrono::milliseconds(5);
+  so.latency = std::chrono::milliseconds(20);
   FakeOpenAIServer a(so), b(so);
   const auto requests = test::chat_requests(60);
   const auto expected = reference(requests);
-  // Kill `a` once it has served a few requests.
-  so.faults = nullptr;
+  // Kill `a` once it has served a few requests, noting what each endpoint had seen by then.
+  std::atomic<std::size_t> a_at_kill{0}, b_at_kill{0};
   std::thread killer([&] {
-    for (int i = 0; i < 2000 && a.request_count() < 10; ++i) {
+    for (int i = 0; i < 5000 && a.request_count() < 5; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     a.stop();
+    a_at_kill = a.request_count();
+    b_at_kill = b.request_count();
   });
   auto options = test::fast_options({a.base_url(), b.base_url()}, 6);
-  const auto out = run(options, requests);
+  ClientStats stats;
+  const auto out = run(options, requests, &stats);
   killer.join();
   EXPECT_EQ(test::compare_completions(expected, out), "");
+  // It died mid-run: both endpoints had work, and most of the run was still to come.
+  ASSERT_GE(a_at_kill.load(), 5u);
+  ASSERT_GT(b_at_kill.load(), 0u);
+  ASSERT_LT(a_at_kill + b_at_kill, 40u) << "the run was nearly over before the kill";
+  // The client saw it die and took it out of the rotation...
+  ASSERT_EQ(stats.endpoints.size(), 2u);
+  EXPECT_GE(stats.endpoints[0].faults, 1u);
+  EXPECT_GE(stats.endpoints[0].deaths, 1);
+  EXPECT_EQ(a.request_count(), a_at_kill.load());  // nothing reached it after its death
+  // ...and the traffic moved: `b` answered everything `a` did not answer before it died.
+  EXPECT_LE(stats.endpoints[0].successes, a_at_kill.load());
+  EXPECT_EQ(stats.endpoints[0].successes + stats.endpoints[1].successes, 60u);
+  EXPECT_GE(b.request_count(), 60u - a_at_kill);
+  EXPECT_GE(b.request_count() - b_at_kill, 60u - a_at_kill - b_at_kill);
+}
+
+TEST(OpenAIClient, LoneFlakyEndpointIsRetriedNotBenched) {
+  // A single server failing 30% of requests, three in a row each time: a fleet would take it
+  // out for a cooldown, but a fleet of one has nowhere else to go, so it must keep taking the
+  // retries (each after its own backoff).
+  FakeServerOptions so;
+  so.faults = [](const test::RequestInfo& info) {
+    return info.index % 10 < 3 ? Fault{FaultKind::ServerError, 503, "", "", {}} : Fault{};
+  };
+  FakeOpenAIServer server(so);
+  auto options = test::fast_options({server.base_url()}, 1);  // one at a time: faults in a row
+  options.max_attempts = 10;
+  options.endpoints.failures_before_dead = 3;
+  options.endpoints.cooldown = std::chrono::milliseconds(5000);
+  options.endpoints.max_cooldown = std::chrono::milliseconds(60000);
+  const auto requests = test::chat_requests(40);
+  const auto expected = reference(requests);
+  ClientStats stats;
+  const auto out = run(options, requests, &stats);
+  EXPECT_EQ(test::compare_completions(expected, out), "");
+  std::size_t faults = 0;
+  for (const auto& r : server.requests()) faults += r.fault != FaultKind::None;
+  ASSERT_GE(faults, 9u);  // three runs of three faults in a row at least
+  ASSERT_EQ(stats.endpoints.size(), 1u);
+  EXPECT_EQ(stats.endpoints[0].faults, faults);
+  EXPECT_EQ(stats.endpoints[0].deaths, 0) << "the only endpoint was benched for a cooldown";
+  EXPECT_EQ(stats.retries, faults);
+  EXPECT_EQ(stats.endpoints[0].requests, 40u + faults);
 }
 
 TEST(OpenAIClient, GivesUpWhenEveryEndpointStaysDead) {
@@ -300,20 +348,39 @@ TEST(OpenAIClient, GivesUpWhenEveryEndpointStaysDead) {
 TEST(OpenAIClient, RateLimitedRunStillCompletes) {
   FakeOpenAIServer server;
   auto options = test::fast_options({server.base_url()});
-  options.requests_per_minute = 6000;  // 100/s, bursts of 600
-  options.tokens_per_minute = 600000;
-  const auto out = run(options, test::chat_requests(20));
+  // 600 a minute is 10 a second in bursts of 60: the last requests must wait for the bucket.
+  options.requests_per_minute = 600;
+  const auto requests = test::chat_requests(66);
+  ClientStats stats;
+  const auto out = run(options, requests, &stats);
   for (const auto& c : out) EXPECT_TRUE(c.ok) << c.error;
+  EXPECT_EQ(server.request_count(), 66u);
+  EXPECT_GE(stats.rate_limit_waits, 1u) << "the limiter never held a request back";
+  EXPECT_LE(stats.rate_limit_waits, 66u);
+  EXPECT_GT(stats.rate_limit_wait_seconds, 0.0);
+
+  // Without limits nothing waits.
+  FakeOpenAIServer unlimited;
+  ClientStats free_stats;
+  run(test::fast_options({unlimited.base_url()}), requests, &free_stats);
+  EXPECT_EQ(free_stats.rate_limit_waits, 0u);
 }
 
 TEST(OpenAIClient, SendsTheApiKey) {
-  // The fake server does not check keys; what matters is that the header reaches curl
-  // without breaking the request.
   FakeOpenAIServer server;
   auto options = test::fast_options({server.base_url()});
   options.api_key = "sk-test";
-  const auto out = run(options, test::chat_requests(1));
-  EXPECT_TRUE(out[0].ok) << out[0].error;
+  const auto out = run(options, test::chat_requests(3));
+  for (const auto& c : out) EXPECT_TRUE(c.ok) << c.error;
+  const auto served = server.requests();
+  ASSERT_EQ(served.size(), 3u);
+  for (const auto& r : served) EXPECT_EQ(r.authorization, "Bearer sk-test");
+
+  // No key: no Authorization header at all.
+  FakeOpenAIServer keyless;
+  run(test::fast_options({keyless.base_url()}), test::chat_requests(1));
+  ASSERT_EQ(keyless.requests().size(), 1u);
+  EXPECT_EQ(keyless.requests()[0].authorization, "");
 }
 
 TEST(OpenAIClient, RejectsBadSettings) {

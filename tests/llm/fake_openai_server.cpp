@@ -454,7 +454,8 @@ struct FakeOpenAIServer::Loop {
       const std::size_t sp2 = head.find(' ', sp1 + 1);
       const std::string method = head.substr(0, sp1);
       const std::string path = head.substr(sp1 + 1, sp2 - sp1 - 1);
-      auto action = std::make_shared<Action>(decide(method, path, body));
+      auto action =
+          std::make_shared<Action>(decide(method, path, header_value(head, "authorization"), body));
       action->close = action->close || close;
       if (action->delay.count() > 0) {
         c.waiting = true;
@@ -471,7 +472,29 @@ struct FakeOpenAIServer::Loop {
     }
   }
 
-  Action decide(const std::string& method, const std::string& path, const std::string& body) {
+  // The value of a header (name in lower case), "" when absent.
+  static std::string header_value(const std::string& head, const std::string& name) {
+    std::size_t line = head.find("\r\n");
+    while (line != std::string::npos) {
+      const std::size_t start = line + 2;
+      const std::size_t end = head.find("\r\n", start);
+      const std::string text = head.substr(start, end == std::string::npos ? end : end - start);
+      const std::size_t colon = text.find(':');
+      if (colon == name.size()) {
+        std::string key = text.substr(0, colon);
+        for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (key == name) {
+          const std::size_t value = text.find_first_not_of(' ', colon + 1);
+          return value == std::string::npos ? "" : text.substr(value);
+        }
+      }
+      line = end;
+    }
+    return "";
+  }
+
+  Action decide(const std::string& method, const std::string& path,
+                const std::string& authorization, const std::string& body) {
     Action a;
     if (method == "GET" && path == "/v1/models") {
       a.bytes = http_response(200, "application/json",
@@ -511,6 +534,7 @@ struct FakeOpenAIServer::Loop {
       test::ServedRequest served;
       served.body_hash = info.body_hash;
       served.path = path;
+      served.authorization = authorization;
       served.fault = fault.kind;
       log.push_back(std::move(served));
     }

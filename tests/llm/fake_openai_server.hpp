@@ -51,6 +51,7 @@ using FaultScript = std::function<Fault(const RequestInfo&)>;
 struct ServedRequest {
   std::uint64_t body_hash = 0;
   std::string path;
+  std::string authorization;  // the Authorization header as sent, "" when absent
   FaultKind fault = FaultKind::None;
   bool answered = false;  // a complete successful answer was written to the socket
   std::string text;       // the answer's text (answers, not faults)

@@ -74,15 +74,17 @@ struct Workspace {
   std::filesystem::path cache(const std::string& name) const { return dir / (name + ".sqlite"); }
 };
 
-const std::vector<std::string> kSampled = {"--samples",      "2", "--temperature", "0.7",
-                                           "--top-logprobs", "5", "--seed",        "11"};
+const std::vector<std::string> kSampled = {"--samples",      "2",  "--temperature", "0.7",
+                                           "--top-logprobs", "5",  "--seed",        "11",
+                                           "--split",        "all"};
 
 TEST(PredictCli, WritesEverySampleWithItsRatingDistribution) {
   Workspace ws(10);
   FakeOpenAIServer server;
   // Three alternatives per token: at the rating, the three likeliest digits.
-  const std::vector<std::string> extra = {"--samples",      "2", "--temperature", "0.7",
-                                          "--top-logprobs", "3", "--seed",        "11"};
+  const std::vector<std::string> extra = {"--samples",      "2",  "--temperature", "0.7",
+                                          "--top-logprobs", "3",  "--seed",        "11",
+                                          "--split",        "all"};
   const auto r = test::run_reasonrec(ws.args(server.base_url(), "p", extra));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto predictions = eval::read_predictions(ws.out("p").string());
@@ -291,7 +293,8 @@ TEST(PredictCli, FailedSamplesAreRecordedAndARerunSendsOnlyThem) {
                                               : Fault{};
   };
   FakeOpenAIServer server(so);
-  const auto args = ws.args(server.base_url(), "p", {"--max-attempts", "2", "--concurrency", "1"});
+  const auto args = ws.args(server.base_url(), "p",
+                            {"--max-attempts", "2", "--concurrency", "1", "--split", "all"});
   const auto first = test::run_reasonrec(args);
   EXPECT_EQ(first.exit_code, 1);
   EXPECT_NE(first.err.find("1 of 6 samples failed"), std::string::npos) << first.err;
@@ -342,6 +345,19 @@ TEST(PredictCli, ModesShapeThePromptAndTheLabel) {
   std::set<std::uint64_t> distinct;
   for (const auto& r : server.requests()) distinct.insert(r.body_hash);
   EXPECT_EQ(distinct.size(), 10u);
+}
+
+TEST(PredictCli, PredictsTheTestSplitByDefault) {
+  Workspace ws(10);
+  FakeOpenAIServer server;
+  const auto r = test::run_reasonrec(ws.args(server.base_url(), "d"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto predictions = eval::read_predictions(ws.out("d").string());
+  ASSERT_EQ(predictions.size(), 5u);  // the odd examples are the test split
+  for (const auto& p : predictions) EXPECT_EQ(p.split, "test");
+  EXPECT_EQ(server.request_count(), 5u);
+  const auto help = test::run_reasonrec({"predict", "--help"});
+  EXPECT_NE(help.out.find("test, train or all"), std::string::npos) << help.out;
 }
 
 TEST(PredictCli, CompletionsApi) {

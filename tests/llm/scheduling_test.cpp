@@ -161,16 +161,48 @@ TEST(EndpointPool, AllDeadAndPauses) {
   EndpointPoolOptions o;
   o.failures_before_dead = 1;
   o.cooldown = milliseconds(100);
-  EndpointPool pool({"a"}, o);
+  EndpointPool pool({"a", "b"}, o);
   const auto t0 = Clock::time_point{} + std::chrono::hours(1);
   pool.pause_until(0, t0 + milliseconds(30));
+  pool.pause_until(1, t0 + milliseconds(50));
   EXPECT_FALSE(pool.pick(t0).has_value());
   EXPECT_EQ(pool.next_available(t0), t0 + milliseconds(30));
   EXPECT_FALSE(pool.all_dead());
   pool.on_start(0);
   pool.on_fault(0, t0 + milliseconds(30));
+  EXPECT_FALSE(pool.all_dead());
+  pool.on_start(1);
+  pool.on_fault(1, t0 + milliseconds(50));
   EXPECT_TRUE(pool.all_dead());
-  EXPECT_EQ(pool.next_available(t0 + milliseconds(30)), t0 + milliseconds(130));
+  EXPECT_EQ(pool.next_available(t0 + milliseconds(50)), t0 + milliseconds(130));
+}
+
+TEST(EndpointPool, LoneEndpointIsNeverBenched) {
+  EndpointPoolOptions o;
+  o.failures_before_dead = 2;
+  o.cooldown = milliseconds(5000);
+  EndpointPool pool({"a"}, o);
+  const auto t0 = Clock::time_point{} + std::chrono::hours(1);
+  for (int i = 0; i < 10; ++i) {
+    const auto now = t0 + milliseconds(i);
+    ASSERT_EQ(pool.pick(now), 0u) << "after " << i << " faults";
+    EXPECT_EQ(pool.next_available(now), now);
+    pool.on_start(0);
+    pool.on_start(0);  // several at once, not one probe at a time
+    pool.on_fault(0, now);
+    pool.on_fault(0, now);
+  }
+  EXPECT_EQ(pool.stats()[0].deaths, 0);
+  EXPECT_EQ(pool.stats()[0].faults, 20u);
+  // Still reported failing, so that a server that stays down ends the run (give_up_after).
+  EXPECT_TRUE(pool.all_dead());
+  pool.on_start(0);
+  pool.on_success(0);
+  EXPECT_FALSE(pool.all_dead());
+  // A 429's pause still holds it back.
+  pool.pause_until(0, t0 + milliseconds(500));
+  EXPECT_FALSE(pool.pick(t0 + milliseconds(100)).has_value());
+  EXPECT_EQ(pool.next_available(t0 + milliseconds(100)), t0 + milliseconds(500));
 }
 
 }  // namespace
