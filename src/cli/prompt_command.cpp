@@ -12,6 +12,7 @@
 #include "prompt/builtin_templates.hpp"
 #include "prompt/parse_rating.hpp"
 #include "prompt/shots.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::cli {
@@ -99,9 +100,7 @@ void run_templates(const std::string& dump_dir, bool force) {
     if (std::filesystem::exists(path) && !force) {
       throw Error(path.string() + " exists; pass --force to overwrite it");
     }
-    std::ofstream out(path, std::ios::binary);
-    out << t.text;
-    if (!out) throw Error("cannot write " + path.string());
+    write_file_atomically(path, t.text);
     std::cout << "wrote " << path.string() << "\n";
   }
 }

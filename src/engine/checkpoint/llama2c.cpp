@@ -9,6 +9,7 @@
 
 #include "engine/checkpoint/llama2c_tokenizer.hpp"
 #include "engine/checkpoint/safetensors.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::engine {
@@ -125,9 +126,7 @@ std::vector<float> layer_slice(const std::vector<float>& all, int layer, std::si
 }
 
 void write_json(const std::filesystem::path& path, const nlohmann::json& value) {
-  std::ofstream out(path, std::ios::binary);
-  out << value.dump(2) << "\n";
-  if (!out) throw Error("cannot write " + path.string());
+  write_file_atomically(path, value.dump(2) + "\n");
 }
 
 }  // namespace
