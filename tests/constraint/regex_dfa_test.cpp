@@ -89,6 +89,47 @@ TEST(RegexDfa, SyntaxErrorsNameThePosition) {
   EXPECT_NE(message("[z-a]").find("out of order"), std::string::npos);
 }
 
+std::string compile_error(const std::string& pattern) {
+  try {
+    ByteDfa dfa(compile_regex(pattern));
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// docs/constraints.md: anchors only at the ends (where whole-output matching makes them
+// redundant), lazy quantifiers and lookaround refused with their position.
+TEST(RegexDfa, AnchorsLazyQuantifiersAndLookaroundAsDocumented) {
+  const ByteDfa anchored(compile_regex("^[1-5]$"));
+  EXPECT_TRUE(dfa_matches(anchored, "3"));
+  EXPECT_FALSE(dfa_matches(anchored, "^3$"));
+  const ByteDfa escaped(compile_regex("\\^a\\$"));
+  EXPECT_TRUE(dfa_matches(escaped, "^a$"));
+  EXPECT_NE(compile_error("a^b").find("position 2: anchor '^'"), std::string::npos);
+  EXPECT_NE(compile_error("a$b").find("position 2: anchor '$'"), std::string::npos);
+  EXPECT_NE(compile_error("a*?").find("position 3: lazy quantifiers"), std::string::npos);
+  EXPECT_NE(compile_error("a{2,3}?").find("lazy quantifiers"), std::string::npos);
+  EXPECT_NE(compile_error("a++").find("cannot follow a quantifier"), std::string::npos);
+  EXPECT_NE(compile_error("(?=a)b").find("lookaround"), std::string::npos);
+  EXPECT_NE(compile_error("(a)\\1").find("unsupported escape"), std::string::npos);
+}
+
+// Hostile patterns from a client: each is refused quickly with a clear error, not by crashing
+// the server (stack overflow) or compiling for minutes.
+TEST(RegexDfa, HostilePatternsAreRefusedNotObeyed) {
+  const std::string deep = std::string(20'000, '(') + "a" + std::string(20'000, ')');
+  EXPECT_NE(compile_error(deep).find("groups nested deeper than 100"), std::string::npos);
+  const std::string questions = "a" + std::string(100'000, '?');
+  EXPECT_NE(compile_error(questions).find("lazy quantifiers"), std::string::npos);
+  const std::string stars = "a*" + std::string(100'000, '*');
+  EXPECT_NE(compile_error(stars).find("cannot follow a quantifier"), std::string::npos);
+  EXPECT_NE(compile_error("[ab]*a[ab]{13}(.*){1000}").find("too complex"), std::string::npos);
+  // 100 levels still compile.
+  const std::string fine = std::string(100, '(') + "a" + std::string(100, ')');
+  EXPECT_EQ(compile_error(fine), "no error");
+}
+
 TEST(RegexDfa, TooComplexAutomataAreRefused) {
   // (a|b)*a(a|b){12} needs 2^13 DFA states.
   EXPECT_THROW(ByteDfa(compile_regex("(a|b)*a(a|b){12}"), 1000), UsageError);

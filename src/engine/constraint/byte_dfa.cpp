@@ -1,6 +1,7 @@
 #include "engine/constraint/byte_dfa.hpp"
 
 #include <algorithm>
+#include <bitset>
 #include <functional>
 #include <map>
 #include <queue>
@@ -30,33 +31,80 @@ StateSet closure(const Nfa& nfa, StateSet seeds) {
 
 }  // namespace
 
+// The bytes no edge of the NFA tells apart: every byte of a class leads to the same targets from
+// every state, so determinising visits one representative per class instead of 256 bytes.
+std::vector<std::vector<int>> byte_classes(const Nfa& nfa) {
+  std::vector<std::bitset<256>> distinct;
+  for (const auto& state : nfa.states) {
+    for (const auto& [bytes, to] : state.edges) {
+      if (std::find(distinct.begin(), distinct.end(), bytes) == distinct.end()) {
+        distinct.push_back(bytes);
+      }
+    }
+  }
+  std::map<std::vector<bool>, std::vector<int>> by_signature;
+  for (int byte = 0; byte < 256; ++byte) {
+    std::vector<bool> signature(distinct.size());
+    for (std::size_t k = 0; k < distinct.size(); ++k) {
+      signature[k] = distinct[k].test(static_cast<std::size_t>(byte));
+    }
+    by_signature[signature].push_back(byte);
+  }
+  std::vector<std::vector<int>> classes;
+  for (auto& [signature, bytes] : by_signature) classes.push_back(std::move(bytes));
+  return classes;
+}
+
 ByteDfa::ByteDfa(const Nfa& nfa, std::size_t max_states) {
+  // Besides the state count, the NFA states held in the state sets (memory) and the NFA states
+  // visited (time) are bounded, so that a short hostile pattern fails in a fraction of a second
+  // instead of compiling for minutes and holding hundreds of MB.
+  const std::size_t max_held = std::max<std::size_t>(max_states * 64, 4'000'000);
+  const std::size_t max_visits = max_held * 8;
+  std::size_t held = 0;
+  std::size_t visits = 0;
+  const auto too_complex = [&](const std::string& what) {
+    return UsageError("output constraint is too complex (" + what + ")");
+  };
   std::map<StateSet, int> ids;
   std::vector<StateSet> sets;
   auto intern = [&](StateSet set) {
+    visits += set.size();
     auto [it, inserted] = ids.emplace(set, static_cast<int>(sets.size()));
     if (inserted) {
       if (sets.size() >= max_states) {
-        throw UsageError("output constraint is too complex (over " + std::to_string(max_states) +
-                         " automaton states)");
+        throw too_complex("over " + std::to_string(max_states) + " automaton states");
+      }
+      held += set.size();
+      if (held > max_held) {
+        throw too_complex("its automaton states would hold over " + std::to_string(max_held) +
+                          " regex positions");
       }
       sets.push_back(std::move(set));
+    }
+    if (visits > max_visits) {
+      throw too_complex("determinising it would take over " + std::to_string(max_visits) +
+                        " steps");
     }
     return it->second;
   };
   intern(closure(nfa, {nfa.start}));
 
+  const auto classes = byte_classes(nfa);
   for (std::size_t i = 0; i < sets.size(); ++i) {
     std::array<std::int32_t, 256> row{};
-    for (int byte = 0; byte < 256; ++byte) {
+    for (const auto& members : classes) {
+      const int byte = members.front();
       StateSet targets;
       for (int s : sets[i]) {
         for (const auto& [bytes, to] : nfa.states[static_cast<std::size_t>(s)].edges) {
           if (bytes.test(static_cast<std::size_t>(byte))) targets.push_back(to);
         }
       }
-      row[static_cast<std::size_t>(byte)] =
+      visits += sets[i].size();
+      const std::int32_t target =
           targets.empty() ? kDead : intern(closure(nfa, std::move(targets)));
+      for (int b : members) row[static_cast<std::size_t>(b)] = target;
     }
     transitions_.push_back(row);
   }

@@ -11,6 +11,10 @@ namespace {
 
 constexpr int kMaxRepeat = 1000;
 constexpr std::size_t kMaxNfaStates = 200'000;
+// Parsing, emitting and destroying the syntax tree recurse once per nesting level, so nesting is
+// bounded well below what a thread's stack holds (a hostile pattern of 20,000 '(' otherwise
+// overflows it).
+constexpr int kMaxGroupDepth = 100;
 
 struct Node {
   enum class Kind { Bytes, Concat, Alternation, Repeat };
@@ -48,6 +52,12 @@ class Parser {
   explicit Parser(std::string_view pattern) : pattern_(pattern) {}
 
   Node parse() {
+    // The pattern must match the whole output, so an anchor at either end changes nothing; an
+    // anchor anywhere else could never be honoured and is refused (atom()).
+    if (!pattern_.empty() && pattern_.front() == '^') ++pos_;
+    if (pattern_.size() > pos_ && pattern_.back() == '$' && !escaped_at(pattern_.size() - 1)) {
+      pattern_.remove_suffix(1);
+    }
     Node node = alternation();
     if (pos_ < pattern_.size()) fail("unmatched ')'");
     return node;
@@ -59,6 +69,12 @@ class Parser {
   }
 
   bool at_end() const { return pos_ >= pattern_.size(); }
+  // Whether the character at `i` is escaped by an odd run of backslashes before it.
+  bool escaped_at(std::size_t i) const {
+    std::size_t slashes = 0;
+    while (i > slashes && pattern_[i - 1 - slashes] == '\\') ++slashes;
+    return slashes % 2 == 1;
+  }
   char peek() const { return pattern_[pos_]; }
 
   Node alternation() {
@@ -99,6 +115,10 @@ class Parser {
         break;
       }
       if (c != '{') ++pos_;
+      if (!at_end() && peek() == '?') fail("lazy quantifiers are not supported");
+      if (!at_end() && (peek() == '*' || peek() == '+' || peek() == '{')) {
+        fail("a quantifier cannot follow a quantifier (possessive or repeated); use a group");
+      }
       Node repeat;
       repeat.kind = Node::Kind::Repeat;
       repeat.min = min;
@@ -144,12 +164,25 @@ class Parser {
   Node atom() {
     const char c = peek();
     if (c == '(') {
+      if (depth_ >= kMaxGroupDepth) {
+        fail("groups nested deeper than " + std::to_string(kMaxGroupDepth));
+      }
       ++pos_;
-      if (pattern_.substr(pos_, 2) == "?:") pos_ += 2;
+      if (pattern_.substr(pos_, 2) == "?:") {
+        pos_ += 2;
+      } else if (!at_end() && peek() == '?') {
+        fail("lookaround and other (?...) groups are not supported");
+      }
+      ++depth_;
       Node inner = alternation();
+      --depth_;
       if (at_end() || peek() != ')') fail("missing ')'");
       ++pos_;
       return inner;
+    }
+    if (c == '^' || c == '$') {
+      fail(std::string("anchor '") + c +
+           "' is supported only at the very start ('^') or end ('$') of the pattern");
     }
     if (c == '*' || c == '+' || c == '?' || c == '{') fail("quantifier without anything to repeat");
     ++pos_;
@@ -259,6 +292,7 @@ class Parser {
 
   std::string_view pattern_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 class Emitter {
