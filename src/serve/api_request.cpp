@@ -1,6 +1,9 @@
 #include "serve/api_request.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -122,6 +125,13 @@ std::vector<ChatTurn> parse_messages(const json& body) {
     turns.push_back(
         {r, message_content(content == m.end() ? json(nullptr) : *content, where + ".content")});
   }
+  const bool only_instructions = std::all_of(turns.begin(), turns.end(), [](const ChatTurn& t) {
+    return t.role == "system" || t.role == "developer";
+  });
+  if (only_instructions) {
+    throw invalid_request("'messages' needs a user message, not only system instructions",
+                          "messages");
+  }
   return turns;
 }
 
@@ -169,15 +179,79 @@ std::vector<std::string> parse_stop(const json& body, int max_stop) {
   return out;
 }
 
+// Where in the document the parser is, as "messages[2].content", so that an error the JSON
+// library raises inside a value (a number beyond double range) names the field it was in.
+class JsonPath {
+ public:
+  bool on_event(json::parse_event_t event, const json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        frames_.push_back({false, {}, 0});
+        break;
+      case json::parse_event_t::array_start:
+        frames_.push_back({true, {}, 0});
+        break;
+      case json::parse_event_t::key:
+        if (!frames_.empty() && parsed.is_string()) frames_.back().key = parsed.get<std::string>();
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+  std::string str() const {
+    std::string path;
+    for (const auto& frame : frames_) {
+      if (frame.array) {
+        path += "[" + std::to_string(frame.index) + "]";
+      } else if (!frame.key.empty()) {
+        path += (path.empty() ? "" : ".") + frame.key;
+      }
+    }
+    return path;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::string key;
+    std::size_t index;
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::vector<Frame> frames_;
+};
+
+json parse_body(std::string_view body_text) {
+  JsonPath path;
+  try {
+    return json::parse(body_text, [&path](int, json::parse_event_t event, json& parsed) {
+      return path.on_event(event, parsed);
+    });
+  } catch (const json::out_of_range& e) {
+    // e.g. 1e400: valid JSON syntax, but no double holds it.
+    const std::string where = path.str();
+    throw invalid_request("a number in the body is out of range" +
+                              (where.empty() ? "" : " at '" + where + "'") +
+                              " (numbers must fit a double)",
+                          where);
+  } catch (const json::exception& e) {
+    throw invalid_request(std::string("the body is not valid JSON: ") + e.what());
+  }
+}
+
 }  // namespace
 
 ApiRequest parse_request(Route route, std::string_view body_text, const RequestLimits& limits) {
-  json body;
-  try {
-    body = json::parse(body_text);
-  } catch (const json::parse_error& e) {
-    throw invalid_request(std::string("the body is not valid JSON: ") + e.what());
-  }
+  const json body = parse_body(body_text);
   if (!body.is_object()) throw invalid_request("the body must be a JSON object");
 
   ApiRequest r;

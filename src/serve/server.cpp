@@ -13,6 +13,7 @@
 #include "serve/api_error.hpp"
 #include "serve/api_response.hpp"
 #include "serve/connection_probe.hpp"
+#include "util/constant_time.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::serve {
@@ -62,7 +63,7 @@ struct Server::Impl {
 
   bool authorised(const httplib::Request& req) const {
     if (options.api_key.empty()) return true;
-    return req.get_header_value("Authorization") == "Bearer " + options.api_key;
+    return constant_time_equals(req.get_header_value("Authorization"), "Bearer " + options.api_key);
   }
 
   void check_model(const ApiRequest& request) const {

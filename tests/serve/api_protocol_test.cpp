@@ -116,6 +116,19 @@ TEST(ServeRequest, ErrorsNameTheField) {
   EXPECT_EQ(error_param(Route::Completion, R"({"model":"m","prompt":"x","logprobs":99})"),
             "logprobs");
   EXPECT_EQ(error_param(Route::Completion, R"({"model":"m","prompt":"x","seed":1e30})"), "seed");
+  // Numbers beyond double range are bad input naming where they are, not a server error.
+  EXPECT_EQ(error_param(Route::Completion, R"({"model":"m","prompt":"x","temperature":1e400})"),
+            "temperature");
+  EXPECT_EQ(error_param(Route::Chat, R"({"model":"m","messages":[{"role":"user","content":"x"},)"
+                                     R"({"role":"user","content":"y","extra":[1,2,-1e999]}]})"),
+            "messages[1].extra[2]");
+  EXPECT_EQ(
+      error_param(Route::Completion, R"({"model":"m","prompt":"x","logit_bias":{"5":1e400}})"),
+      "logit_bias.5");
+  // A chat of system instructions only names messages.
+  EXPECT_EQ(
+      error_param(Route::Chat, R"({"model":"m","messages":[{"role":"system","content":"s"}]})"),
+      "messages");
 }
 
 TEST(ServeError, BodyHasOpenAiShape) {
