@@ -1,5 +1,6 @@
 #include "serve/engine_completer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -164,6 +165,13 @@ EngineCompleter::Prepared EngineCompleter::prepared_for(const ApiRequest& reques
     int max_tokens = request.max_tokens.value_or(request.route == Route::Chat
                                                      ? options_.chat_default_max_tokens
                                                      : options_.completion_default_max_tokens);
+    // A constrained request that names no budget gets room for the constraint: OpenAI's 16-token
+    // completion default cannot hold a reason and a rating, and clients that send no extra fields
+    // must still get the format they asked for. An explicit max_tokens is honoured (or refused).
+    if (constraint && !request.max_tokens) {
+      max_tokens = std::max({max_tokens, options_.chat_default_max_tokens,
+                             constraint->cost_to_finish(constraint->start())});
+    }
     if (context > 0)
       max_tokens = static_cast<int>(std::min<std::int64_t>(max_tokens, context - prompt_length));
     spec.max_new_tokens = max_tokens;

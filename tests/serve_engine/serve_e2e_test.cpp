@@ -127,6 +127,30 @@ TEST_F(ServeEndToEnd, MalformedRequestsGetOpenAiErrorsAndServingGoesOn) {
   EXPECT_EQ(json::parse(models->body).at("data").at(0).at("id"), "tiny");
 }
 
+// A client that sends no max_tokens still gets the constrained format: the completions default
+// (16 tokens) cannot hold a reason and a rating, so a constrained request without a budget gets
+// room for it; an explicit budget too small is refused naming max_tokens.
+TEST_F(ServeEndToEnd, ConstrainedRequestsWithoutMaxTokensGetRoomForTheConstraint) {
+  ServeProcess server(model_, {"--constraint", "reason-rating"});
+  httplib::Client client("127.0.0.1", server.port());
+  const auto plain = client.Post("/v1/completions",
+                                 R"({"model":"tiny","prompt":"Rate it.","temperature":0,"seed":1})",
+                                 "application/json");
+  ASSERT_TRUE(plain);
+  ASSERT_EQ(plain->status, 200) << plain->body << server.log();
+  const std::string text = json::parse(plain->body).at("choices").at(0).at("text");
+  const auto parsed = prompt::parse_rating(text);
+  EXPECT_TRUE(parsed.rating.has_value()) << text;
+  EXPECT_EQ(parsed.source, prompt::RatingSource::Strict) << text;
+  const auto small =
+      client.Post("/v1/completions", R"({"model":"tiny","prompt":"Rate it.","max_tokens":5})",
+                  "application/json");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 400) << small->body;
+  EXPECT_EQ(json::parse(small->body).at("error").at("param"), "max_tokens") << small->body;
+  EXPECT_EQ(server.terminate(), 0);
+}
+
 TEST_F(ServeEndToEnd, BearerTokenIsRequiredWhenConfigured) {
   ServeProcess server(model_, {"--api-key-env", "SERVE_TEST_KEY"}, {"SERVE_TEST_KEY=s3cret"});
   httplib::Client client("127.0.0.1", server.port());
