@@ -77,7 +77,9 @@ TEST_P(WindowCacheModes, EverySampleEqualsItsSpecGeneratedAlone) {
                   "spec " + std::to_string(i) + ", round " + std::to_string(round));
     }
   }
-  if (GetParam()) EXPECT_GT(engine.stats().prompt_tokens_reused, 0u);
+  if (GetParam()) {
+    EXPECT_GT(engine.stats().prompt_tokens_reused, 0u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(PrefixCache, WindowCacheModes, ::testing::Bool(),
