@@ -114,7 +114,7 @@ llm::PredictJob predict_job(const PredictArgs& a) {
   o.params.stop = a.stop;
   o.progress = parse_progress(a.progress);
   o.fit_context = !a.no_fit_context;
-  job.in_process.constraint = a.constraint;
+  o.params.constraint = a.constraint;
 #ifdef REASONREC_HAVE_TORCH
   job.load_model = engine::in_process_backend_factory();
 #endif

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -43,13 +44,11 @@ class LocalBackend : public llm::InProcessBackend {
  public:
   LocalBackend(const std::filesystem::path& dir, LocalModelOptions options,
                const std::string& constraint)
-      : model_(LocalModel::load(dir, options)), endpoint_("local:" + dir.string()) {
-    if (!constraint.empty()) {
-      const std::string regex =
-          is_builtin_constraint(constraint) ? builtin_constraint_regex(constraint) : constraint;
-      constraint_ = std::make_shared<const TokenConstraint>(
-          regex, vocabulary_of(model_.tokenizer()), model_.eos_ids());
-    }
+      : model_(LocalModel::load(dir, options)),
+        default_constraint_(constraint),
+        endpoint_("local:" + dir.string()) {
+    // Compiled now, so that a bad default is a usage error before anything is generated.
+    if (!default_constraint_.empty()) (void)constraint_for(default_constraint_);
   }
 
   std::string name() const override { return "local"; }
@@ -62,6 +61,12 @@ class LocalBackend : public llm::InProcessBackend {
   }
   std::size_t text_tokens(std::string_view text) const override {
     return model_.tokenizer().encode(text, false).size();
+  }
+  void validate(const llm::GenerationRequest& request) const override {
+    if (request.api == llm::Api::Chat && !chat_template_) {
+      chat_template_.emplace(model_chat_template(model_));
+    }
+    (void)constraint_of(request.params);
   }
 
   void generate(std::span<const llm::GenerationRequest> requests,
@@ -135,15 +140,7 @@ class LocalBackend : public llm::InProcessBackend {
     spec.n = request.n;
     spec.seed = p.seed.value_or(0) + static_cast<std::uint64_t>(request.first_sample);
     spec.top_logprobs = p.top_logprobs > 0 ? p.top_logprobs : -1;
-    if (constraint_) {
-      const int needed = constraint_->cost_to_finish(constraint_->start());
-      if (needed > p.max_tokens) {
-        throw Error("max_tokens " + std::to_string(p.max_tokens) +
-                    " is too small for the output constraint (it needs up to " +
-                    std::to_string(needed) + " tokens)");
-      }
-      spec.constraint = constraint_;
-    }
+    spec.constraint = constraint_of(p);
     return spec;
   }
 
@@ -190,7 +187,35 @@ class LocalBackend : public llm::InProcessBackend {
 
   LocalModel model_;
   mutable std::optional<ChatTemplate> chat_template_;  // loaded at the first chat request
-  std::shared_ptr<const TokenConstraint> constraint_;
+  // The request's constraint (or the default), checked against its max_tokens; UsageError for
+  // a bad regex or a budget it cannot be finished in.
+  std::shared_ptr<const TokenConstraint> constraint_of(const llm::GenerationParams& p) const {
+    const std::string& name = p.constraint.empty() ? default_constraint_ : p.constraint;
+    if (name.empty()) return nullptr;
+    auto constraint = constraint_for(name);
+    const int needed = constraint->cost_to_finish(constraint->start());
+    if (needed > p.max_tokens) {
+      throw UsageError("max_tokens " + std::to_string(p.max_tokens) +
+                       " is too small for the output constraint " + name + " (it needs up to " +
+                       std::to_string(needed) + " tokens)");
+    }
+    return constraint;
+  }
+
+  // A built-in name or a regex, compiled once (UsageError for a bad one).
+  std::shared_ptr<const TokenConstraint> constraint_for(const std::string& name) const {
+    const std::string regex = is_builtin_constraint(name) ? builtin_constraint_regex(name) : name;
+    auto& slot = constraints_[regex];
+    if (!slot) {
+      if (!vocabulary_) vocabulary_ = vocabulary_of(model_.tokenizer());
+      slot = std::make_shared<const TokenConstraint>(regex, vocabulary_, model_.eos_ids());
+    }
+    return slot;
+  }
+
+  std::string default_constraint_;
+  mutable std::shared_ptr<const TokenTrie> vocabulary_;
+  mutable std::map<std::string, std::shared_ptr<const TokenConstraint>> constraints_;
   std::string endpoint_;
 };
 
@@ -250,7 +275,9 @@ std::unique_ptr<llm::InProcessBackend> make_local_backend(const std::filesystem:
 
 llm::InProcessBackendFactory in_process_backend_factory() {
   return [](const std::filesystem::path& dir, const llm::InProcessOptions& options) {
-    return make_local_backend(dir, {}, options.constraint);
+    LocalModelOptions model_options;
+    model_options.max_batch_rows = options.max_batch_rows;
+    return make_local_backend(dir, model_options);
   };
 }
 

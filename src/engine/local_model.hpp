@@ -99,9 +99,10 @@ ChatTemplate model_chat_template(const LocalModel& model);
 // llm::Backend over a local model directory: chat requests are rendered with the model's chat
 // template (ChatTemplate::from_model_dir), completion requests take the prompt as is. A T5
 // model serves chat requests only when its directory has a chat_template (tokenizer_config.json);
-// otherwise they fail with a message saying to send completion requests. `constraint` (a
-// built-in name or a regex, as `serve --constraint`) is applied to every request; a request
-// whose max_tokens cannot complete it fails with that reason. UsageError for a bad constraint.
+// otherwise they fail with a message saying to send completion requests. A request's
+// params.constraint (a built-in name or a regex, as `serve --constraint`) constrains its output;
+// `constraint` is the default for requests that name none. A request whose max_tokens cannot
+// complete its constraint fails with that reason. UsageError for a bad default.
 std::unique_ptr<llm::InProcessBackend> make_local_backend(const std::filesystem::path& dir,
                                                           LocalModelOptions options = {},
                                                           const std::string& constraint = "");

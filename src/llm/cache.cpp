@@ -127,6 +127,10 @@ std::string cache_key(const GenerationRequest& request, int sample) {
   const auto seed = sample_seed(p, sample);
   h.field(seed ? std::to_string(*seed) : "none");
   h.number(std::int64_t{p.top_logprobs});
+  if (!p.constraint.empty()) {  // only when set, so that the keys of earlier runs still match
+    h.field("constraint");
+    h.field(p.constraint);
+  }
   h.number(std::int64_t{sample});
   return h.hex();
 }

@@ -19,6 +19,9 @@ namespace reasonrec::llm {
 // A Backend over a model loaded in this process. Beyond generating, it knows how long a prompt
 // may be and exactly how many tokens a prompt becomes, so that prompts can be fitted to the
 // model's context with its own tokenizer instead of an estimate.
+//
+// It honours GenerationParams::constraint (a built-in name or a regex, as `serve --constraint`
+// takes); a request whose max_tokens cannot complete its constraint fails with that reason.
 class InProcessBackend : public Backend {
  public:
   // Positions a sequence may use, prompt and generated tokens together; 0: no limit.
@@ -30,12 +33,16 @@ class InProcessBackend : public Backend {
   virtual std::size_t prompt_tokens(const GenerationRequest& request) const = 0;
   // Tokens of a text on its own, without special tokens (for cutting review texts to fit).
   virtual std::size_t text_tokens(std::string_view text) const = 0;
+  // Throws UsageError when requests like this one can never be served, so that a run stops
+  // before it starts instead of failing every request: a chat request to a model without a
+  // chat template, a bad constraint, a max_tokens the constraint cannot finish in.
+  virtual void validate(const GenerationRequest& request) const = 0;
 };
 
+// How a model directory is loaded. Output constraints are per request
+// (GenerationParams::constraint), so that they are part of the cache key.
 struct InProcessOptions {
-  // Output constraint applied to every request: a built-in name (reason-rating, rating,
-  // json-rating) or a regex, as `serve --constraint` takes (docs/constraints.md). "": none.
-  std::string constraint;
+  int max_batch_rows = 16;  // sequences decoded together
 };
 
 // Loads a Hugging Face model directory into an InProcessBackend. Empty in builds without the

@@ -179,6 +179,11 @@ void OpenAIClient::Impl::generate(std::span<const GenerationRequest> requests,
   std::vector<Job> jobs;
   for (std::size_t r = 0; r < requests.size(); ++r) {
     if (requests[r].model.empty()) throw UsageError("a request has no model name");
+    if (!requests[r].params.constraint.empty()) {
+      throw UsageError(
+          "output constraints apply to models run in-process; start the server "
+          "with its own (reasonrec serve --constraint, vLLM guided decoding)");
+    }
     for (int i = 0; i < requests[r].n; ++i) {
       Job job;
       job.request = r;

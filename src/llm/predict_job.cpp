@@ -35,7 +35,7 @@ void validate(const PredictJob& job, bool in_process) {
   if (job.backend.client.base_urls.empty()) {
     throw UsageError("predict needs --base-url (or base_url in --config), or --model DIR");
   }
-  if (!job.in_process.constraint.empty()) {
+  if (!job.predict.params.constraint.empty()) {
     throw UsageError(
         "--constraint applies to a model run in-process (--model DIR); for a server, start it "
         "with its own constraint (reasonrec serve --constraint, vLLM's guided decoding)");
@@ -70,14 +70,14 @@ PredictJobResult run_predict_job(const PredictJob& job) {
   OpenAIClient* client = nullptr;
   if (in_process) {
     auto model = job.load_model(job.backend.model, job.in_process);
-    // Before anything is generated: a chat request the model cannot take (T5 without a chat
-    // template) fails here with what to do instead, not once per request.
-    if (options.api == Api::Chat) {
-      GenerationRequest probe;
-      probe.model = options.model;
-      probe.messages = {{"user", "x"}};
-      (void)model->prompt_tokens(probe);
-    }
+    // Before anything is generated: what the model can never serve (a chat request to T5
+    // without a chat template, a bad constraint) fails here with what to do instead, not once
+    // per request.
+    GenerationRequest probe;
+    probe.model = options.model;
+    probe.api = options.api;
+    probe.params = options.params;
+    model->validate(probe);
     options.model_tokens = model.get();
     inner = std::move(model);
   } else {

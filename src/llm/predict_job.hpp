@@ -29,8 +29,9 @@ struct PredictJob {
   // What to predict and how (mode, split, budget, sampling...). `model` and `api` are taken
   // from `backend`; `model_tokens` is set by the job for an in-process model.
   PredictOptions predict;
-  // In-process models (backend.model names a directory):
-  InProcessOptions in_process;         // the output constraint
+  // In-process models (backend.model names a directory; an output constraint is
+  // predict.params.constraint):
+  InProcessOptions in_process;
   InProcessBackendFactory load_model;  // engine::in_process_backend_factory(); empty: none
 };
 

@@ -34,6 +34,10 @@ struct GenerationParams {
   // > 0: ask for the log-probabilities of the chosen tokens and of this many alternatives at
   // each position (what a rating distribution is read from). 0: none.
   int top_logprobs = 0;
+  // An output constraint (docs/constraints.md): a built-in name (reason-rating, rating,
+  // json-rating) or a regex every generated text must match. Models run in-process only (the
+  // HTTP client refuses it: start the server with its own). Part of the cache key when set.
+  std::string constraint;
 };
 
 // Generate `n` samples for one prompt. Samples are numbered first_sample .. first_sample+n-1;

@@ -41,6 +41,8 @@ TEST(CacheKey, EveryInputThatChangesTheAnswerChangesTheKey) {
   vary([](GenerationRequest& r) { r.params.seed = 4; });
   vary([](GenerationRequest& r) { r.params.seed.reset(); });
   vary([](GenerationRequest& r) { r.params.top_logprobs = 5; });
+  vary([](GenerationRequest& r) { r.params.constraint = "reason-rating"; });
+  vary([](GenerationRequest& r) { r.params.constraint = "rating"; });
   vary([](GenerationRequest& r) {
     r.api = Api::Completion;
     r.prompt = "rate it";

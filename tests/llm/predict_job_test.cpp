@@ -41,6 +41,11 @@ class FakeModel final : public InProcessBackend {
   std::string name() const override { return "local"; }
   std::size_t context_length() const override { return context_; }
   std::size_t text_tokens(std::string_view text) const override { return words(text); }
+  void validate(const GenerationRequest& r) const override {
+    if (!r.params.constraint.empty() && r.params.constraint != "reason-rating") {
+      throw UsageError("unknown constraint " + r.params.constraint);
+    }
+  }
   std::size_t prompt_tokens(const GenerationRequest& r) const override {
     if (r.api == Api::Completion) return 1 + words(r.prompt);
     std::size_t n = 6;
@@ -212,12 +217,25 @@ TEST(PredictJob, MaxTokensFillingTheContextIsAUsageError) {
   EXPECT_FALSE(std::filesystem::exists(job.out));
 }
 
-TEST(PredictJob, TheConstraintReachesTheModelFactory) {
+TEST(PredictJob, TheConstraintGoesWithEveryRequestAndIntoTheCacheKey) {
   Fixture f(2, 5);
   auto job = f.job(4096);
-  job.in_process.constraint = "reason-rating";
-  run_predict_job(job);
-  EXPECT_EQ(f.factory_got.constraint, "reason-rating");
+  job.in_process.max_batch_rows = 3;
+  job.predict.params.constraint = "reason-rating";
+  auto result = run_predict_job(job);
+  EXPECT_EQ(f.factory_got.max_batch_rows, 3);
+  ASSERT_EQ(f.seen.size(), 2u);
+  for (const auto& r : f.seen) EXPECT_EQ(r.params.constraint, "reason-rating");
+  // Unconstrained answers are other answers: not taken from the constrained run's cache.
+  job.predict.params.constraint.clear();
+  result = run_predict_job(job);
+  EXPECT_EQ(result.cache_stats.hits, 0u);
+  EXPECT_EQ(result.cache_stats.sent, 2u);
+  // The model refuses what it can never serve before anything is generated.
+  f.seen.clear();
+  job.predict.params.constraint = "sideways";
+  EXPECT_THROW(run_predict_job(job), UsageError);
+  EXPECT_TRUE(f.seen.empty());
 }
 
 TEST(PredictJob, DefaultsToTheTestSplit) {
@@ -267,7 +285,7 @@ TEST(PredictJob, RunsAFleetThroughTheClientAndTheCache) {
   EXPECT_EQ(server.request_count(), 2u);
 
   // A constraint cannot be applied to a server.
-  job.in_process.constraint = "rating";
+  job.predict.params.constraint = "rating";
   EXPECT_THROW(run_predict_job(job), UsageError);
 }
 

@@ -47,21 +47,21 @@ std::vector<std::string> predict_args(const std::filesystem::path& examples,
 
 TEST(PredictLocal, ConstraintMakesEveryPredictionOfATinyModelParse) {
   const auto dir = test::scratch_dir();
-  const auto model = tiny_model(dir, 512);
+  const auto model = tiny_model(dir, 2048);  // the paper's prompt is long in this vocabulary
   const auto examples = dir / "examples.jsonl";
   {
     std::ofstream out(examples, std::ios::binary);
-    data::write_examples(out, test::synthetic_examples(6));
+    data::write_examples(out, test::synthetic_examples(3));
   }
-  const std::vector<std::string> sampled = {"--samples", "2",   "--temperature",  "0.9",
-                                            "--seed",    "5",   "--max-tokens",   "60",
-                                            "--split",   "all", "--top-logprobs", "5"};
+  const std::vector<std::string> sampled = {"--samples", "2",  "--temperature", "0.9",
+                                            "--seed",    "5",  "--max-tokens",  "60",
+                                            "--split",   "all"};
   auto with = sampled;
   with.insert(with.end(), {"--constraint", "reason-rating"});
   const auto r = test::run_reasonrec(predict_args(examples, model, dir / "c.jsonl", with));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto predictions = eval::read_predictions((dir / "c.jsonl").string());
-  ASSERT_EQ(predictions.size(), 12u);
+  ASSERT_EQ(predictions.size(), 6u);
   for (const auto& p : predictions) {
     EXPECT_EQ(p.backend, "local");
     EXPECT_EQ(p.parse_status, "strict") << p.raw;
@@ -69,7 +69,6 @@ TEST(PredictLocal, ConstraintMakesEveryPredictionOfATinyModelParse) {
     EXPECT_GE(*p.rating, 1);
     EXPECT_LE(*p.rating, 5);
     EXPECT_LE(p.usage.at("completion_tokens"), 60.0);
-    EXPECT_TRUE(p.probabilities.has_value()) << "the rating digit's alternatives were asked for";
   }
   EXPECT_NE(r.err.find("0 unparsed"), std::string::npos) << r.err;
 
@@ -79,17 +78,15 @@ TEST(PredictLocal, ConstraintMakesEveryPredictionOfATinyModelParse) {
   std::size_t strict = 0;
   for (const auto& p : eval::read_predictions((dir / "f.jsonl").string()))
     strict += p.parse_status == "strict";
-  EXPECT_LT(strict, 12u);
+  EXPECT_LT(strict, 6u);
 
-  // A budget the constraint cannot finish in fails each request with the reason.
+  // A budget the constraint cannot finish in is refused before anything is generated.
   auto tight = with;
   tight[7] = "3";  // --max-tokens 3
   const auto cut = test::run_reasonrec(predict_args(examples, model, dir / "t.jsonl", tight));
-  EXPECT_EQ(cut.exit_code, 1);
-  for (const auto& p : eval::read_predictions((dir / "t.jsonl").string())) {
-    EXPECT_NE(p.parse_status.find("too small for the output constraint"), std::string::npos)
-        << p.parse_status;
-  }
+  EXPECT_EQ(cut.exit_code, 2);
+  EXPECT_NE(cut.err.find("too small for the output constraint"), std::string::npos) << cut.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "t.jsonl"));
 }
 
 TEST(PredictLocal, PromptsFromRealReviewsAreFittedToASmallContext) {
@@ -105,10 +102,12 @@ TEST(PredictLocal, PromptsFromRealReviewsAreFittedToASmallContext) {
        "--quiet"});
   ASSERT_EQ(prepared.exit_code, 0) << prepared.err;
   const auto examples = dir / "magazines" / "examples.jsonl";
-  constexpr int kContext = 256;
-  constexpr int kAnswer = 32;
+  // These prompts are 2,500 to 12,500 tokens in stories260K's 512-piece vocabulary; the
+  // template and one history item at the shortest texts about 1,000.
+  constexpr int kContext = 1280;
+  constexpr int kAnswer = 16;
   const auto model = tiny_model(dir, kContext);
-  const std::vector<std::string> common = {"--max-tokens", std::to_string(kAnswer), "--limit", "6"};
+  const std::vector<std::string> common = {"--max-tokens", std::to_string(kAnswer), "--limit", "3"};
 
   // Sent whole, these prompts do not fit: every request fails on the context.
   auto whole = common;
@@ -123,13 +122,13 @@ TEST(PredictLocal, PromptsFromRealReviewsAreFittedToASmallContext) {
   const auto r = test::run_reasonrec(predict_args(examples, model, dir / "p.jsonl", common));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto predictions = eval::read_predictions((dir / "p.jsonl").string());
-  ASSERT_EQ(predictions.size(), 6u);
+  ASSERT_EQ(predictions.size(), 3u);
   for (const auto& p : predictions) {
     EXPECT_EQ(p.parse_status.rfind("request_failed", 0), std::string::npos) << p.parse_status;
     EXPECT_LE(p.usage.at("prompt_tokens"), kContext - kAnswer);
     EXPECT_GT(p.usage.at("prompt_tokens"), (kContext - kAnswer) / 2) << "cut far more than needed";
   }
-  EXPECT_NE(r.err.find("6 of 6 prompts were shortened to fit " +
+  EXPECT_NE(r.err.find("3 of 3 prompts were shortened to fit " +
                        std::to_string(kContext - kAnswer) + " tokens"),
             std::string::npos)
       << r.err;
