@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/input_files.hpp"
 #include "engine/chat/chat_template.hpp"
 #include "engine/generation/decode_step.hpp"
 #include "engine/local_model.hpp"
@@ -84,7 +85,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--model", a->model,
                   "Model directory (config.json, model.safetensors, tokenizer)")
       ->required()
-      ->check(CLI::ExistingDirectory);
+      ->check(InputDirectory());
   cmd->add_option("--prompt", a->prompt, "Prompt text")->required();
   cmd->add_flag("--chat", a->chat, "Wrap the prompt as a user turn in the model's chat template");
   cmd->add_option("--max-tokens", a->max_tokens, "Tokens to generate at most")

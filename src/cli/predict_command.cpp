@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/input_files.hpp"
 #include "llm/config.hpp"
 #include "llm/predict_job.hpp"
 #include "util/error.hpp"
@@ -139,14 +140,14 @@ void add_predict_command(CLI::App& app) {
       "through a response cache");
   cmd->add_option("--examples", a->examples, "examples.jsonl (from `reasonrec prepare`)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   cmd->add_option("--out", a->out, "predictions.jsonl to write")->required();
   cmd->add_option("--base-url", a->base_urls,
                   "Server base URL, e.g. http://127.0.0.1:8000/v1; repeat for a fleet");
   cmd->add_option("--model", a->model,
                   "Model name sent to the server, or a model directory to run in-process");
   cmd->add_option("--config", a->config, "Backend settings and price table (TOML, docs/llm.md)")
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   cmd->add_option("--api", a->api, "chat (default) or completions");
   cmd->add_option("--api-key-env", a->api_key_env,
                   "Environment variable with the API key (default OPENAI_API_KEY, optional)");
@@ -165,7 +166,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--domain", a->domain, "beauty / product or movies (prompt wording)")
       ->capture_default_str();
   cmd->add_option("--template", a->template_file, "Template file instead of the built-in one")
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   cmd->add_option("--budget", a->budget,
                   "Prompt token budget; 0 = none. Estimated for a server; counted with the "
                   "model's own tokenizer for --model DIR");

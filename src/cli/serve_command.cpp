@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/input_files.hpp"
 #include "engine/chat/chat_template.hpp"
 #include "engine/local_model.hpp"
 #include "serve/engine_completer.hpp"
@@ -98,7 +99,7 @@ void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "OpenAI-compatible HTTP server over a local model");
   cmd->add_option("--model", a->model, "Model directory (Hugging Face layout)")
       ->required()
-      ->check(CLI::ExistingDirectory);
+      ->check(InputDirectory());
   cmd->add_option("--model-name", a->model_name,
                   "Name clients use in \"model\" (default: the directory's name)");
   cmd->add_option("--host", a->host, "Address to bind (loopback by default)")
@@ -110,7 +111,7 @@ void add_serve_command(CLI::App& app) {
                   "Environment variable holding a bearer token clients must send");
   cmd->add_option("--chat-template", a->chat_template,
                   "Jinja chat template file overriding the model's")
-      ->check(CLI::ExistingFile);
+      ->check(InputFile());
   cmd->add_option("--max-body-mib", a->max_body_mib, "Largest request body accepted")
       ->capture_default_str();
   cmd->add_option("--threads", a->threads, "Connections served at once")->capture_default_str();

@@ -18,7 +18,8 @@ TEST(Cli, NoSubcommandIsUsageError) {
 }
 
 TEST(Cli, UnknownOptionIsUsageError) {
-  const auto r = run_reasonrec({"data", "stats", "--no-such-option", std::string(REASONREC_SOURCE_DIR) + "/README.md"});
+  const auto r = run_reasonrec(
+      {"data", "stats", "--no-such-option", std::string(REASONREC_SOURCE_DIR) + "/README.md"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no-such-option"), std::string::npos) << r.err;
 }
@@ -45,11 +46,14 @@ TEST(Cli, MissingInputFilesExitOneNamingTheFile) {
       {"score", "text", "--candidates", missing},
       {"prompt", "show", "--examples", missing, "--example", "x"},
       {"convert", "llama2c", "--checkpoint", missing, "--tokenizer", missing, "--out", "/tmp/n"},
+      {"predict", "--examples", missing, "--out", "/tmp/never.jsonl", "--base-url",
+       "http://127.0.0.1:9", "--model", "m"},
   };
   for (const auto& args : commands) {
     const auto r = run_reasonrec(args);
     EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.err;
-    EXPECT_NE(r.err.find(missing + ": no such file"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(missing + ": no such file"), std::string::npos)
+        << args[0] << ": " << r.err;
   }
 }
 

@@ -100,8 +100,21 @@ TEST(GenerateCommand, ConstraintForcesTheOutputFormat) {
 TEST(GenerateCommand, AnUnknownConstraintOrBadRegexIsAUsageError) {
   const auto result = test::run_reasonrec({"generate", "--model", model_dir().string(), "--prompt",
                                            "Once", "--constraint", "(unclosed"});
-  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_TRUE(result.out.empty()) << result.out;
+}
+
+// A model directory that is not there is bad input (exit 1, named), as every missing input is.
+TEST(GenerateCommand, AMissingModelDirectoryIsBadInput) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"generate", "--model", "/no/such/model", "--prompt", "Once"},
+        std::vector<std::string>{"serve", "--model", "/no/such/model"}}) {
+    const auto result = test::run_reasonrec(args);
+    const std::string& command = args[0];
+    EXPECT_EQ(result.exit_code, 1) << command << ": " << result.err;
+    EXPECT_NE(result.err.find("/no/such/model: no such directory"), std::string::npos)
+        << result.err;
+  }
 }
 
 }  // namespace

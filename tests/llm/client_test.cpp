@@ -148,12 +148,13 @@ TEST_P(EveryFault, IsRetriedToTheFaultFreeResult) {
   EXPECT_EQ(test::compare_completions(expected, out), "");
   // A reset or hang-up on a reused keep-alive connection may be resent by libcurl itself
   // (a stale connection is indistinguishable from a dead one), so the server can see a send
-  // that the client never counted as an attempt. The server's count is exact either way.
+  // that the client never counted as an attempt (both faults can be absorbed that way, leaving
+  // one counted attempt). The server's count is exact either way.
   const bool connection_fault = fault.kind == FaultKind::Reset || fault.kind == FaultKind::HangUp;
   std::uint64_t retries = 0;
   for (const auto& c : out) {
     if (connection_fault) {
-      EXPECT_GE(c.attempts, 2);
+      EXPECT_GE(c.attempts, 1);
       EXPECT_LE(c.attempts, 3);
     } else {
       EXPECT_EQ(c.attempts, 3);
