@@ -20,4 +20,8 @@ for target in "$dir"/fuzz_*; do
   fi
   count=$((count + 1))
 done
+if [ "$count" -eq 0 ]; then
+  echo "fuzz: no fuzz_* targets in $dir: nothing was fuzzed" >&2
+  exit 1
+fi
 echo "fuzz: $count targets ran clean"
