@@ -54,6 +54,8 @@ TEST_F(ServeEndToEnd, PredictThroughServeAlwaysParsesWithTheConstraint) {
                                   "tiny",
                                   "--mode",
                                   "cot",
+                                  "--split",
+                                  "all",
                                   "--samples",
                                   "2",
                                   "--temperature",
