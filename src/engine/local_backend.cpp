@@ -31,15 +31,6 @@ std::optional<std::int32_t> digit_token(const Tokenizer& tokenizer, const std::s
   return spaced;
 }
 
-// The vocabulary as the constraint's trie: what each token writes (special tokens nothing).
-std::shared_ptr<const TokenTrie> vocabulary_of(const Tokenizer& tokenizer) {
-  std::vector<std::string> bytes(static_cast<std::size_t>(tokenizer.vocab_size()));
-  for (std::int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
-    if (!tokenizer.is_special(id)) bytes[static_cast<std::size_t>(id)] = tokenizer.token_bytes(id);
-  }
-  return std::make_shared<TokenTrie>(bytes);
-}
-
 class LocalBackend : public llm::InProcessBackend {
  public:
   LocalBackend(const std::filesystem::path& dir, LocalModelOptions options,
@@ -207,7 +198,7 @@ class LocalBackend : public llm::InProcessBackend {
     const std::string regex = is_builtin_constraint(name) ? builtin_constraint_regex(name) : name;
     auto& slot = constraints_[regex];
     if (!slot) {
-      if (!vocabulary_) vocabulary_ = vocabulary_of(model_.tokenizer());
+      if (!vocabulary_) vocabulary_ = vocabulary_trie(model_.tokenizer());
       slot = std::make_shared<const TokenConstraint>(regex, vocabulary_, model_.eos_ids());
     }
     return slot;

@@ -148,12 +148,7 @@ std::shared_ptr<const TokenConstraint> make_constraint(const LocalModel& model,
   const std::string regex = is_builtin_constraint(name_or_regex)
                                 ? builtin_constraint_regex(name_or_regex)
                                 : std::string(name_or_regex);
-  const Tokenizer& tokenizer = model.tokenizer();
-  std::vector<std::string> bytes(static_cast<std::size_t>(tokenizer.vocab_size()));
-  for (std::int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
-    if (!tokenizer.is_special(id)) bytes[static_cast<std::size_t>(id)] = tokenizer.token_bytes(id);
-  }
-  return std::make_shared<TokenConstraint>(regex, std::make_shared<TokenTrie>(bytes),
+  return std::make_shared<TokenConstraint>(regex, vocabulary_trie(model.tokenizer()),
                                            model.eos_ids());
 }
 

@@ -14,14 +14,6 @@ namespace {
 // How often a request waiting on the engine looks whether its client is still there.
 constexpr auto kClientPoll = std::chrono::milliseconds(50);
 
-std::shared_ptr<const engine::TokenTrie> vocabulary_of(const engine::Tokenizer& tokenizer) {
-  std::vector<std::string> bytes(static_cast<std::size_t>(tokenizer.vocab_size()));
-  for (std::int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
-    if (!tokenizer.is_special(id)) bytes[static_cast<std::size_t>(id)] = tokenizer.token_bytes(id);
-  }
-  return std::make_shared<engine::TokenTrie>(bytes);
-}
-
 // Without a seed, each request still gets its own: the clock, as OpenAI's unseeded sampling.
 std::uint64_t fresh_seed() {
   return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
@@ -75,7 +67,7 @@ EngineCompleter::EngineCompleter(const engine::LocalModel& model, std::string mo
       model_id_(std::move(model_id)),
       chat_template_(std::move(chat_template)),
       options_(std::move(options)),
-      vocabulary_(vocabulary_of(model.tokenizer())) {
+      vocabulary_(engine::vocabulary_trie(model.tokenizer())) {
   if (!options_.default_constraint.empty()) {
     // Compiled now, so that a bad regex is a usage error at start rather than a 400 later.
     const std::string& c = options_.default_constraint;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/tokenizer/tokenizer.hpp"
 #include "util/error.hpp"
 
 namespace reasonrec::engine {
@@ -97,6 +98,14 @@ TokenConstraint::Masks TokenConstraint::compute(int state) const {
     out.tokens.push_back(token);
   }
   return out;
+}
+
+std::shared_ptr<const TokenTrie> vocabulary_trie(const Tokenizer& tokenizer) {
+  std::vector<std::string> bytes(static_cast<std::size_t>(tokenizer.vocab_size()));
+  for (std::int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
+    if (!tokenizer.is_special(id)) bytes[static_cast<std::size_t>(id)] = tokenizer.token_bytes(id);
+  }
+  return std::make_shared<TokenTrie>(bytes);
 }
 
 std::string reason_then_rating_regex() {

@@ -82,6 +82,11 @@ class TokenConstraint {
 };
 
 // The paper's answer format: "### Reason ###\n<text without ###>\n### Rating ###\n<1-5>".
+class Tokenizer;
+// The trie of what each token of `tokenizer` writes (special tokens write nothing), which every
+// constraint over that vocabulary is built on.
+std::shared_ptr<const TokenTrie> vocabulary_trie(const Tokenizer& tokenizer);
+
 std::string reason_then_rating_regex();
 // Direct prediction: one digit 1-5.
 std::string rating_only_regex();
