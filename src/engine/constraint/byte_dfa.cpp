@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <bitset>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <queue>
 #include <string>
+#include <unordered_map>
 
 #include "util/error.hpp"
 
@@ -14,19 +16,52 @@ namespace {
 
 using StateSet = std::vector<int>;  // sorted NFA states, closed under epsilon
 
-StateSet closure(const Nfa& nfa, StateSet seeds) {
-  std::vector<bool> seen(nfa.states.size(), false);
-  StateSet out;
-  while (!seeds.empty()) {
-    const int s = seeds.back();
-    seeds.pop_back();
-    if (seen[static_cast<std::size_t>(s)]) continue;
-    seen[static_cast<std::size_t>(s)] = true;
-    out.push_back(s);
-    for (int e : nfa.states[static_cast<std::size_t>(s)].epsilon) seeds.push_back(e);
+struct StateSetHash {
+  std::size_t operator()(const StateSet& set) const {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (int s : set) h = (h ^ static_cast<std::uint32_t>(s)) * 1099511628211ULL;
+    return static_cast<std::size_t>(h);
   }
-  std::sort(out.begin(), out.end());
-  return out;
+};
+
+// The epsilon closure, with a visited mark per NFA state that is reset by bumping an epoch
+// rather than by clearing (a closure must cost what it visits, not the size of the NFA).
+class Closure {
+ public:
+  explicit Closure(const Nfa& nfa) : nfa_(nfa), mark_(nfa.states.size(), 0) {}
+
+  StateSet operator()(StateSet seeds) {
+    if (++epoch_ == 0) {  // wrapped: start the marks afresh
+      std::fill(mark_.begin(), mark_.end(), 0);
+      epoch_ = 1;
+    }
+    StateSet out;
+    while (!seeds.empty()) {
+      const int s = seeds.back();
+      seeds.pop_back();
+      auto& mark = mark_[static_cast<std::size_t>(s)];
+      if (mark == epoch_) continue;
+      mark = epoch_;
+      out.push_back(s);
+      for (int e : nfa_.states[static_cast<std::size_t>(s)].epsilon) seeds.push_back(e);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  const Nfa& nfa_;
+  std::vector<std::uint32_t> mark_;
+  std::uint32_t epoch_ = 0;
+};
+
+// Bytes a state costs besides its regex positions: its row of transitions, its entry in the
+// table of state sets and the allocator's overhead.
+constexpr std::size_t kRowBytes = sizeof(std::array<std::int32_t, 256>);
+constexpr std::size_t kStateOverhead = 128;
+
+std::string mib(std::size_t bytes) {
+  return std::to_string((bytes + (std::size_t{1} << 20) - 1) >> 20) + " MiB";
 }
 
 }  // namespace
@@ -55,40 +90,60 @@ std::vector<std::vector<int>> byte_classes(const Nfa& nfa) {
   return classes;
 }
 
-ByteDfa::ByteDfa(const Nfa& nfa, std::size_t max_states) {
-  // Besides the state count, the NFA states held in the state sets (memory) and the NFA states
-  // visited (time) are bounded, so that a short hostile pattern fails in a fraction of a second
-  // instead of compiling for minutes and holding hundreds of MB.
-  const std::size_t max_held = std::max<std::size_t>(max_states * 64, 4'000'000);
-  const std::size_t max_visits = max_held * 8;
-  std::size_t held = 0;
-  std::size_t visits = 0;
-  const auto too_complex = [&](const std::string& what) {
-    return UsageError("output constraint is too complex (" + what + ")");
+ByteDfa::ByteDfa(const Nfa& nfa, std::size_t max_states)
+    : ByteDfa(nfa, CompileLimits{max_states, CompileLimits{}.max_bytes, {}, {}}) {}
+
+ByteDfa::ByteDfa(const Nfa& nfa, const CompileLimits& limits) {
+  // Every budget is checked as the automaton grows, so that a short hostile pattern fails
+  // within its budget instead of compiling for minutes and holding hundreds of MB.
+  using Limit = ConstraintLimitError::Limit;
+  const std::size_t max_steps = limits.max_bytes / 2;
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t held = 0;   // regex positions in all state sets
+  std::size_t steps = 0;  // NFA states visited
+  std::size_t next_poll = 0;
+  const auto too_complex = [](Limit limit, const std::string& what) {
+    return ConstraintLimitError(limit, "output constraint is too complex: " + what);
   };
-  std::map<StateSet, int> ids;
-  std::vector<StateSet> sets;
+  // The clock and the cancellation are looked at every 64K steps (well under a millisecond).
+  const auto poll = [&] {
+    if (steps > max_steps) {
+      throw too_complex(Limit::Steps,
+                        "compiling it would take over " + std::to_string(max_steps) + " steps");
+    }
+    if (steps < next_poll) return;
+    next_poll = steps + (std::size_t{1} << 16);
+    if (limits.cancelled && limits.cancelled()) throw ConstraintCancelled();
+    if (limits.max_time.count() > 0 &&
+        std::chrono::steady_clock::now() - started > limits.max_time) {
+      throw too_complex(Limit::Time, "compiling it would take over " +
+                                         std::to_string(limits.max_time.count()) + " ms");
+    }
+  };
+  Closure closure(nfa);
+  std::unordered_map<StateSet, int, StateSetHash> ids;
+  std::vector<const StateSet*> sets;  // by id; the keys of `ids`, which never move
   auto intern = [&](StateSet set) {
-    visits += set.size();
-    auto [it, inserted] = ids.emplace(set, static_cast<int>(sets.size()));
+    steps += set.size();
+    auto [it, inserted] = ids.try_emplace(std::move(set), static_cast<int>(sets.size()));
     if (inserted) {
-      if (sets.size() >= max_states) {
-        throw too_complex("over " + std::to_string(max_states) + " automaton states");
+      if (sets.size() >= limits.max_states) {
+        throw too_complex(Limit::States, "its automaton would have over " +
+                                             std::to_string(limits.max_states) + " states");
       }
-      held += set.size();
-      if (held > max_held) {
-        throw too_complex("its automaton states would hold over " + std::to_string(max_held) +
-                          " regex positions");
+      held += it->first.size();
+      const std::size_t bytes =
+          held * sizeof(int) + (sets.size() + 1) * (kRowBytes + kStateOverhead);
+      if (bytes > limits.max_bytes) {
+        throw too_complex(Limit::Memory,
+                          "compiling it would take over " + mib(limits.max_bytes) + " of memory");
       }
-      sets.push_back(std::move(set));
+      sets.push_back(&it->first);
     }
-    if (visits > max_visits) {
-      throw too_complex("determinising it would take over " + std::to_string(max_visits) +
-                        " steps");
-    }
+    poll();
     return it->second;
   };
-  intern(closure(nfa, {nfa.start}));
+  intern(closure({nfa.start}));
 
   const auto classes = byte_classes(nfa);
   for (std::size_t i = 0; i < sets.size(); ++i) {
@@ -96,24 +151,27 @@ ByteDfa::ByteDfa(const Nfa& nfa, std::size_t max_states) {
     for (const auto& members : classes) {
       const int byte = members.front();
       StateSet targets;
-      for (int s : sets[i]) {
+      for (int s : *sets[i]) {
         for (const auto& [bytes, to] : nfa.states[static_cast<std::size_t>(s)].edges) {
           if (bytes.test(static_cast<std::size_t>(byte))) targets.push_back(to);
         }
       }
-      visits += sets[i].size();
-      const std::int32_t target =
-          targets.empty() ? kDead : intern(closure(nfa, std::move(targets)));
+      steps += sets[i]->size();
+      const std::int32_t target = targets.empty() ? kDead : intern(closure(std::move(targets)));
       for (int b : members) row[static_cast<std::size_t>(b)] = target;
+    }
+    if (transitions_.size() == transitions_.capacity()) {
+      transitions_.reserve(std::min(sets.size(), 2 * transitions_.size() + 16));
     }
     transitions_.push_back(row);
   }
+  transitions_.shrink_to_fit();
 
   const std::size_t n = sets.size();
   accepting_.assign(n, false);
   final_.assign(n, true);
   for (std::size_t i = 0; i < n; ++i) {
-    accepting_[i] = std::binary_search(sets[i].begin(), sets[i].end(), nfa.accept);
+    accepting_[i] = std::binary_search(sets[i]->begin(), sets[i]->end(), nfa.accept);
     final_[i] = std::all_of(transitions_[i].begin(), transitions_[i].end(),
                             [](std::int32_t t) { return t == kDead; });
   }
@@ -122,8 +180,11 @@ ByteDfa::ByteDfa(const Nfa& nfa, std::size_t max_states) {
   // states 1 (the end token), every byte 1.
   std::vector<std::vector<int>> predecessors(n);
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::int32_t t : transitions_[i]) {
-      if (t != kDead) predecessors[static_cast<std::size_t>(t)].push_back(static_cast<int>(i));
+    std::array<std::int32_t, 256> targets = transitions_[i];  // each distinct target once
+    std::sort(targets.begin(), targets.end());
+    const auto last = std::unique(targets.begin(), targets.end());
+    for (auto t = targets.begin(); t != last; ++t) {
+      if (*t != kDead) predecessors[static_cast<std::size_t>(*t)].push_back(static_cast<int>(i));
     }
   }
   cost_.assign(n, kUnreachable);
@@ -150,6 +211,11 @@ ByteDfa::ByteDfa(const Nfa& nfa, std::size_t max_states) {
   if (cost_[0] == kUnreachable) {
     throw UsageError("output constraint can never be satisfied (its regex matches nothing)");
   }
+}
+
+std::size_t ByteDfa::memory_bytes() const {
+  return sizeof(*this) + transitions_.capacity() * kRowBytes + cost_.capacity() * sizeof(int) +
+         (accepting_.capacity() + final_.capacity()) / 8;
 }
 
 int ByteDfa::walk(int state, std::string_view bytes) const {

@@ -34,8 +34,8 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes) : token_bytes_
 
 TokenConstraint::TokenConstraint(std::string_view regex,
                                  std::shared_ptr<const TokenTrie> vocabulary,
-                                 std::vector<std::int32_t> end_tokens)
-    : dfa_(compile_regex(regex)),
+                                 std::vector<std::int32_t> end_tokens, const CompileLimits& limits)
+    : dfa_(compile_regex(regex), limits),
       vocabulary_(std::move(vocabulary)),
       end_tokens_(std::move(end_tokens)) {
   std::sort(end_tokens_.begin(), end_tokens_.end());
@@ -65,8 +65,18 @@ std::span<const std::int32_t> TokenConstraint::allowed(int state, int tokens_lef
 const TokenConstraint::Masks& TokenConstraint::masks(int state) const {
   std::lock_guard lock(mutex_);
   auto& slot = cache_[state];
-  if (!slot) slot = std::make_unique<Masks>(compute(state));
+  if (!slot) {
+    slot = std::make_unique<Masks>(compute(state));
+    // The two arrays, the Masks and the map's node.
+    cache_bytes_ += slot->tokens.capacity() * sizeof(std::int32_t) +
+                    slot->costs.capacity() * sizeof(int) + sizeof(Masks) + 64;
+  }
   return *slot;
+}
+
+std::size_t TokenConstraint::memory_bytes() const {
+  return sizeof(*this) + dfa_.memory_bytes() + end_tokens_.capacity() * sizeof(std::int32_t) +
+         cache_bytes_.load();
 }
 
 TokenConstraint::Masks TokenConstraint::compute(int state) const {
@@ -93,6 +103,8 @@ TokenConstraint::Masks TokenConstraint::compute(int state) const {
   std::sort(found.begin(), found.end());
   found.erase(std::unique(found.begin(), found.end()), found.end());
   Masks out;
+  out.costs.reserve(found.size());
+  out.tokens.reserve(found.size());
   for (const auto& [cost, token] : found) {
     out.costs.push_back(cost);
     out.tokens.push_back(token);

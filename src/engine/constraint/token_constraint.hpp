@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -44,8 +45,10 @@ class TokenConstraint {
   static constexpr int kRejected = -1;
   static constexpr int kFinished = -2;  // an end token was taken in an accepting state
 
+  // Throws UsageError for a bad regex, ConstraintLimitError (a UsageError) past a limit and
+  // ConstraintCancelled when limits.cancelled says so.
   TokenConstraint(std::string_view regex, std::shared_ptr<const TokenTrie> vocabulary,
-                  std::vector<std::int32_t> end_tokens);
+                  std::vector<std::int32_t> end_tokens, const CompileLimits& limits = {});
 
   int start() const { return dfa_.start(); }
   // The state after `token`, kRejected if the token is not allowed, kFinished after an end
@@ -61,6 +64,10 @@ class TokenConstraint {
   bool accepting(int state) const { return dfa_.accepting(state); }
   // Nothing can follow: stop now.
   bool complete(int state) const { return dfa_.final(state); }
+  // What the constraint holds in memory (an estimate): the automaton plus the tokens allowed
+  // in each state visited so far, which grow as generations reach new states. The vocabulary
+  // is shared and not counted.
+  std::size_t memory_bytes() const;
 
   static constexpr int kNoLimit = 1 << 30;
 
@@ -79,6 +86,7 @@ class TokenConstraint {
   std::vector<std::int32_t> end_tokens_;
   mutable std::mutex mutex_;
   mutable std::unordered_map<int, std::unique_ptr<Masks>> cache_;
+  mutable std::atomic<std::size_t> cache_bytes_{0};
 };
 
 // The paper's answer format: "### Reason ###\n<text without ###>\n### Rating ###\n<1-5>".
