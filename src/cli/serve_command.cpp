@@ -1,3 +1,4 @@
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -32,6 +33,11 @@ struct ServeArgs {
   std::size_t max_queue = 256;
   bool no_prefix_cache = false;
   std::string constraint;
+  int constraint_timeout_ms = 2000;
+  std::size_t constraint_max_states = 20'000;
+  std::size_t constraint_max_mib = 32;
+  std::size_t constraint_cache_entries = 64;
+  std::size_t constraint_cache_mib = 128;
 };
 
 // One line at exit, so that a run's log shows what the prefix cache saved.
@@ -74,6 +80,12 @@ void run_serve(const ServeArgs& a) {
       a.model_name.empty() ? std::filesystem::path(a.model).filename().string() : a.model_name;
   serve::EngineCompleterOptions completer_options;
   completer_options.default_constraint = a.constraint;
+  completer_options.constraints.limits.max_time =
+      std::chrono::milliseconds(a.constraint_timeout_ms);
+  completer_options.constraints.limits.max_states = a.constraint_max_states;
+  completer_options.constraints.limits.max_bytes = a.constraint_max_mib << 20;
+  completer_options.constraints.max_entries = a.constraint_cache_entries;
+  completer_options.constraints.max_bytes = a.constraint_cache_mib << 20;
   completer_options.serving.max_batch_rows = a.max_batch;
   completer_options.serving.max_queued = a.max_queue;
   completer_options.serving.kv_budget_bytes = a.kv_cache_mib << 20;
@@ -132,6 +144,28 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--constraint", a->constraint,
                   "Output constraint for requests that name none: reason-rating, rating, "
                   "json-rating or a regex (docs/constraints.md)");
+  cmd->add_option("--constraint-timeout-ms", a->constraint_timeout_ms,
+                  "Longest a request's constraint may take to compile (0: no limit); longer "
+                  "answers 400")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--constraint-max-states", a->constraint_max_states,
+                  "Most automaton states a constraint may compile to; more answers 400")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--constraint-max-mib", a->constraint_max_mib,
+                  "Most memory compiling one constraint may take (its steps are bounded with it: "
+                  "half a million per MiB); more answers 400")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--constraint-cache-entries", a->constraint_cache_entries,
+                  "Compiled constraints kept for reuse besides --constraint's, least recently "
+                  "used dropped first")
+      ->capture_default_str();
+  cmd->add_option("--constraint-cache-mib", a->constraint_cache_mib,
+                  "Memory the kept constraints may hold (automata and token masks), least "
+                  "recently used dropped first")
+      ->capture_default_str();
   cmd->callback([a] { run_serve(*a); });
 }
 

@@ -53,7 +53,11 @@ class Completer {
   // Tokenises the prompts and checks what only the model can check, so that the server can
   // still answer with an error status before a stream starts. Throws ApiError for requests the
   // model cannot serve (prompt too long, unsatisfiable constraint...).
-  virtual Completion prepare(const ApiRequest& request) = 0;
+  // Compiling a new output constraint may take a while: it stops once `gone` says the client
+  // has left (ApiError 499).
+  virtual Completion prepare(const ApiRequest& request, const ClientGone& gone) = 0;
+  // For callers without a client to watch.
+  Completion prepare(const ApiRequest& request) { return prepare(request, ClientGone{}); }
   // The generation counters, for /metrics.
   virtual std::vector<Metric> metrics() const { return {}; }
 };

@@ -58,6 +58,15 @@ bool send_finish(const StreamSink& sink, int choice, const std::string& reason) 
   return sink.piece(out);
 }
 
+// The refusal with the serve flag that sets the limit, for the operator.
+std::string with_flag(const engine::ConstraintLimitError& e) {
+  using Limit = engine::ConstraintLimitError::Limit;
+  const char* flag = "--constraint-max-mib";
+  if (e.limit() == Limit::States) flag = "--constraint-max-states";
+  if (e.limit() == Limit::Time) flag = "--constraint-timeout-ms";
+  return std::string(e.what()) + " (serve " + flag + ")";
+}
+
 }  // namespace
 
 EngineCompleter::EngineCompleter(const engine::LocalModel& model, std::string model_id,
@@ -67,14 +76,24 @@ EngineCompleter::EngineCompleter(const engine::LocalModel& model, std::string mo
       model_id_(std::move(model_id)),
       chat_template_(std::move(chat_template)),
       options_(std::move(options)),
-      vocabulary_(engine::vocabulary_trie(model.tokenizer())) {
+      vocabulary_(engine::vocabulary_trie(model.tokenizer())),
+      constraints_(
+          [this](const std::string& regex, const engine::CompileLimits& limits) {
+            return std::make_shared<const engine::TokenConstraint>(regex, vocabulary_,
+                                                                   model_.eos_ids(), limits);
+          },
+          options_.constraints) {
   if (!options_.default_constraint.empty()) {
-    // Compiled now, so that a bad regex is a usage error at start rather than a 400 later.
+    // Compiled now and kept for good, so that a bad regex is a usage error at start rather
+    // than a 400 later, and no request for it ever waits.
     const std::string& c = options_.default_constraint;
     const std::string regex =
         engine::is_builtin_constraint(c) ? engine::builtin_constraint_regex(c) : c;
-    constraints_[regex] =
-        std::make_shared<engine::TokenConstraint>(regex, vocabulary_, model_.eos_ids());
+    try {
+      constraints_.pin(regex);
+    } catch (const engine::ConstraintLimitError& e) {
+      throw UsageError("--constraint: " + with_flag(e));
+    }
   }
   if (engine::ServingEngine::supports(model_)) {
     serving_ = std::make_unique<engine::ServingEngine>(model_, options_.serving);
@@ -115,7 +134,7 @@ std::vector<std::int32_t> EngineCompleter::prompt_ids(const ApiRequest& request,
 }
 
 std::shared_ptr<const engine::TokenConstraint> EngineCompleter::constraint_for(
-    const ApiRequest& request) {
+    const ApiRequest& request, const ClientGone& gone) {
   std::string regex;
   try {
     if (!request.constraint.empty()) regex = engine::builtin_constraint_regex(request.constraint);
@@ -126,20 +145,21 @@ std::shared_ptr<const engine::TokenConstraint> EngineCompleter::constraint_for(
                   : options_.default_constraint;
     }
     if (regex.empty()) return nullptr;
-    std::lock_guard lock(constraints_mutex_);
-    auto& slot = constraints_[regex];
-    if (!slot) {
-      slot = std::make_shared<engine::TokenConstraint>(regex, vocabulary_, model_.eos_ids());
-    }
-    return slot;
+    return constraints_.get(regex, gone);
+  } catch (const engine::ConstraintLimitError& e) {
+    throw invalid_request(with_flag(e), request.constraint.empty() ? "guided_regex" : "constraint");
   } catch (const UsageError& e) {
     throw invalid_request(e.what(), request.constraint.empty() ? "guided_regex" : "constraint");
+  } catch (const engine::ConstraintCancelled& e) {
+    // Nobody reads this answer; 499 is what proxies log for a client that closed the request.
+    throw ApiError(499, "client_closed_request", e.what());
   }
 }
 
-EngineCompleter::Prepared EngineCompleter::prepared_for(const ApiRequest& request) {
+EngineCompleter::Prepared EngineCompleter::prepared_for(const ApiRequest& request,
+                                                        const ClientGone& gone) {
   const std::size_t prompts = request.route == Route::Chat ? 1 : request.prompts.size();
-  const auto constraint = constraint_for(request);
+  const auto constraint = constraint_for(request, gone);
   const std::uint64_t seed = request.seed.value_or(fresh_seed());
   Prepared prepared;
   prepared.logprobs = request.logprobs;
@@ -188,8 +208,8 @@ EngineCompleter::Prepared EngineCompleter::prepared_for(const ApiRequest& reques
   return prepared;
 }
 
-Completion EngineCompleter::prepare(const ApiRequest& request) {
-  auto prepared = std::make_shared<const Prepared>(prepared_for(request));
+Completion EngineCompleter::prepare(const ApiRequest& request, const ClientGone& left) {
+  auto prepared = std::make_shared<const Prepared>(prepared_for(request, left));
   return [this, prepared](const StreamSink* sink, const ClientGone& gone) {
     return serving_ ? run_continuous(*prepared, sink, gone) : run_batched(*prepared, sink, gone);
   };
@@ -392,9 +412,25 @@ engine::ServingStats EngineCompleter::stats() const {
 
 std::vector<Metric> EngineCompleter::metrics() const {
   const engine::ServingStats s = stats();
+  const engine::ConstraintCacheStats c = constraints_.stats();
   auto count = [](std::uint64_t v) { return static_cast<double>(v); };
   using K = Metric::Kind;
   return {
+      {"reasonrec_constraint_cache_entries", "Compiled output constraints kept", K::Gauge,
+       count(c.entries)},
+      {"reasonrec_constraint_cache_bytes",
+       "Bytes held by the compiled output constraints kept (automata and token masks)", K::Gauge,
+       count(c.bytes)},
+      {"reasonrec_constraint_cache_evictions_total",
+       "Compiled output constraints dropped to stay within the cache's limits", K::Counter,
+       count(c.evictions)},
+      {"reasonrec_constraint_compiles_total", "Output constraints compiled (or tried)", K::Counter,
+       count(c.compiles)},
+      {"reasonrec_constraint_refusals_total",
+       "Output constraints refused: bad or over a compile limit", K::Counter, count(c.failures)},
+      {"reasonrec_constraint_compiles_cancelled_total",
+       "Constraint compiles (or waits for one) stopped because the client left", K::Counter,
+       count(c.cancelled)},
       {"reasonrec_generation_requests_total", "Prompts submitted (each with its n samples)",
        K::Counter, count(s.requests)},
       {"reasonrec_prompt_tokens_total", "Prompt tokens of the submitted prompts", K::Counter,

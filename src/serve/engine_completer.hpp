@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/chat/chat_template.hpp"
+#include "engine/constraint/constraint_cache.hpp"
 #include "engine/constraint/token_constraint.hpp"
 #include "engine/local_model.hpp"
 #include "engine/serving_engine.hpp"
@@ -27,6 +28,9 @@ struct EngineCompleterOptions {
   // Applied to requests that name no constraint: a built-in name or a regex. Lets clients
   // that cannot send extra fields (any OpenAI SDK, `reasonrec predict`) get parseable output.
   std::string default_constraint;
+  // Compiled constraints kept (besides the default one, kept for good) and what compiling a
+  // request's constraint may cost (docs/constraints.md).
+  engine::ConstraintCacheOptions constraints;
   // Decoder-only models: continuous batching and the prefix cache (ServingEngine).
   engine::ServingOptions serving;
 };
@@ -46,7 +50,8 @@ class EngineCompleter : public Completer {
   EngineCompleter& operator=(const EngineCompleter&) = delete;
 
   std::vector<std::string> model_ids() const override { return {model_id_}; }
-  Completion prepare(const ApiRequest& request) override;
+  using Completer::prepare;
+  Completion prepare(const ApiRequest& request, const ClientGone& gone) override;
   std::vector<Metric> metrics() const override;
 
   // Whether requests go through the ServingEngine (continuous batching, prefix cache).
@@ -65,9 +70,10 @@ class EngineCompleter : public Completer {
     std::promise<std::vector<std::vector<engine::Generation>>> done;
   };
 
-  Prepared prepared_for(const ApiRequest& request);
+  Prepared prepared_for(const ApiRequest& request, const ClientGone& gone);
   std::vector<std::int32_t> prompt_ids(const ApiRequest& request, std::size_t prompt) const;
-  std::shared_ptr<const engine::TokenConstraint> constraint_for(const ApiRequest& request);
+  std::shared_ptr<const engine::TokenConstraint> constraint_for(const ApiRequest& request,
+                                                                const ClientGone& gone);
   TokenLogprobInfo logprob_info(const engine::GeneratedToken& token) const;
   ApiResult result_of(const Prepared& prepared,
                       const std::vector<std::vector<engine::Generation>>& generations) const;
@@ -83,8 +89,7 @@ class EngineCompleter : public Completer {
   EngineCompleterOptions options_;
   std::shared_ptr<const engine::TokenTrie> vocabulary_;
 
-  std::mutex constraints_mutex_;
-  std::map<std::string, std::shared_ptr<const engine::TokenConstraint>> constraints_;
+  engine::ConstraintCache constraints_;
 
   std::unique_ptr<engine::ServingEngine> serving_;  // null: dynamic batching below
 

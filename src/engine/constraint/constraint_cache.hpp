@@ -19,7 +19,7 @@ struct ConstraintCacheOptions {
   // dropped first once either limit is passed (TokenConstraint::memory_bytes, which grows as
   // generations visit new states).
   std::size_t max_entries = 64;
-  std::size_t max_bytes = std::size_t{256} << 20;
+  std::size_t max_bytes = std::size_t{128} << 20;
   // For every compile; `cancelled` is replaced by the asking client's.
   CompileLimits limits;
 };
