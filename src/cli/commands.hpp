@@ -17,6 +17,8 @@ void add_baseline_command(CLI::App& app);
 void add_prompt_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+// `recsaver references|verify|score|rules` (torch-free; BERTScore and --model DIR need the engine).
+void add_recsaver_command(CLI::App& app);
 // `convert llama2c` (torch-free).
 void add_convert_command(CLI::App& app);
 // `generate` with the in-process engine; only built with REASONREC_TORCH.
