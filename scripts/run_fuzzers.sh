@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target in DIR briefly: FUZZ_SECONDS each (default 20), FUZZ_JOBS targets at
-# a time (default 2, one per core of the CI machine).
+# a time (default 2, one per core of the CI machine). Any input taking over 10 s or 2 GiB fails.
 set -euo pipefail
 dir=${1:?usage: run_fuzzers.sh BUILD_FUZZ_DIR}
 seconds=${FUZZ_SECONDS:-20}
@@ -16,7 +16,7 @@ run_one() {
   local inputs=("$corpus")
   [ -d "$seeds" ] && inputs+=("$seeds")
   echo "fuzz: $name for ${seconds}s"
-  if ! "$target" -max_total_time="$seconds" -print_final_stats=0 "${inputs[@]}" 2>"$dir/$name.log"; then
+  if ! "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "${inputs[@]}" 2>"$dir/$name.log"; then
     tail -50 "$dir/$name.log"
     echo "fuzz: $name FAILED"
     return 1

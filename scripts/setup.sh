@@ -8,7 +8,7 @@ packages=(
   # libraries
   libsimdjson-dev nlohmann-json3-dev libzstd-dev zlib1g-dev libcurl4-openssl-dev libssl-dev
   libsqlite3-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
-  libstemmer-dev libpcre2-dev wordnet-base
+  libstemmer-dev libpcre2-dev wordnet-base libboost-dev
   # engine: libtorch needs OpenBLAS (netlib BLAS is 40x slower)
   libtorch-dev libopenblas-dev libsentencepiece-dev libicu-dev
   # tests and benchmarks

@@ -135,6 +135,25 @@ std::vector<ChatTurn> parse_messages(const json& body) {
   return turns;
 }
 
+// 64 prompts x n=64 x a large max_tokens is one small body: the work it asks for is capped.
+void check_work(const ApiRequest& r, const RequestLimits& limits) {
+  const std::int64_t prompts =
+      r.route == Route::Chat ? 1 : static_cast<std::int64_t>(r.prompts.size());
+  const std::int64_t sequences = prompts * r.n;
+  if (sequences > limits.max_sequences) {
+    throw invalid_request("this request asks for " + std::to_string(sequences) +
+                              " sequences (prompts x n); the server allows " +
+                              std::to_string(limits.max_sequences) + " per request",
+                          "n");
+  }
+  if (r.max_tokens && sequences * *r.max_tokens > limits.max_generated_tokens) {
+    throw invalid_request("this request may generate " + std::to_string(sequences * *r.max_tokens) +
+                              " tokens (prompts x n x max_tokens); the server allows " +
+                              std::to_string(limits.max_generated_tokens) + " per request",
+                          "max_tokens");
+  }
+}
+
 std::vector<std::string> parse_prompts(const json& body, int max_prompts) {
   const json* prompt = field(body, "prompt");
   if (!prompt) throw invalid_request("'prompt' is required", "prompt");
@@ -298,6 +317,7 @@ ApiRequest parse_request(Route route, std::string_view body_text, const RequestL
     if (!options->is_object()) wrong_type("stream_options", "an object", *options);
     r.include_usage = boolean(*options, "include_usage");
   }
+  check_work(r, limits);
   r.guided_regex = string_field(body, "guided_regex");
   r.ignore_eos = boolean(body, "ignore_eos");
   r.constraint = string_field(body, "constraint");

@@ -44,6 +44,10 @@ struct RequestLimits {
   int max_stop = 16;
   int max_top_logprobs = 20;
   int max_prompts = 64;
+  // Work one request may ask for: sequences (prompts x n) and tokens to generate (sequences x
+  // max_tokens, counted when max_tokens is given; the completer checks its own defaults).
+  int max_sequences = 256;
+  std::int64_t max_generated_tokens = 1 << 20;
 };
 
 // Parses and validates a request body; throws ApiError (400) naming the field.

@@ -4,15 +4,12 @@
 
 #include <ctime>
 #include <exception>
-#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include "serve/api_error.hpp"
 #include "serve/api_response.hpp"
-#include "serve/connection_probe.hpp"
 #include "util/constant_time.hpp"
 #include "util/error.hpp"
 
@@ -21,37 +18,52 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 
-void send_error(httplib::Response& res, const ApiError& error) {
-  res.status = error.status();
-  res.set_content(error.body(), kJson);
+http::Response json_response(int status, std::string body) {
+  http::Response response;
+  response.status = status;
+  response.content_type = kJson;
+  response.body = std::move(body);
+  return response;
 }
 
-// Fills the body of a status httplib produced by itself (unknown route, body too large...).
-ApiError error_for_status(int status) {
+http::Response error_response(const ApiError& error) {
+  return json_response(error.status(), error.body());
+}
+
+// The errors the HTTP layer answers itself (unknown route, body too large...), in OpenAI's shape.
+ApiError error_for_status(int status, const std::string& message) {
   switch (status) {
     case 404:
-      return ApiError(404, "invalid_request_error", "unknown route", {}, "not_found");
-    case 405:
-      return ApiError(405, "invalid_request_error", "method not allowed");
+      return ApiError(404, "invalid_request_error", message, {}, "not_found");
     case 413:
-      return ApiError(413, "invalid_request_error", "the request body is too large", {},
-                      "request_too_large");
+      return ApiError(413, "invalid_request_error", message, {}, "request_too_large");
+    case 503:
+      return ApiError(503, "server_error", message, {}, "server_busy");
     default:
-      return ApiError(status, "invalid_request_error", "request failed");
+      return ApiError(status, "invalid_request_error", message);
   }
+}
+
+http::ServerOptions http_options(const ServerOptions& o) {
+  http::ServerOptions h = o.http;
+  h.host = o.host;
+  h.port = o.port;
+  h.worker_threads = static_cast<std::size_t>(std::max(1, o.threads));
+  h.limits.max_body_bytes = o.max_body_bytes;
+  return h;
 }
 
 }  // namespace
 
 struct Server::Impl {
-  Impl(Completer& c, ServerOptions o) : completer(c), options(std::move(o)) {}
+  Impl(Completer& c, ServerOptions o)
+      : completer(c), options(std::move(o)), http(http_options(options)) {}
 
   Completer& completer;
   ServerOptions options;
-  httplib::Server http;
+  http::Server http;
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::uint64_t> answered{0};  // completion requests answered with 200
-  std::atomic<bool> stopping{false};
 
   ResponseHeader header_for(Route route, const std::string& model) {
     const std::uint64_t n = next_id.fetch_add(1);
@@ -61,9 +73,11 @@ struct Server::Impl {
     return {id, static_cast<std::int64_t>(std::time(nullptr)), model};
   }
 
-  bool authorised(const httplib::Request& req) const {
+  bool authorised(const http::Request& req) const {
     if (options.api_key.empty()) return true;
-    return constant_time_equals(req.get_header_value("Authorization"), "Bearer " + options.api_key);
+    const auto given = req.header("Authorization");
+    return constant_time_equals(given ? std::string(*given) : std::string(),
+                                "Bearer " + options.api_key);
   }
 
   void check_model(const ApiRequest& request) const {
@@ -74,53 +88,43 @@ struct Server::Impl {
                    "model", "model_not_found");
   }
 
-  void handle(Route route, const httplib::Request& req, httplib::Response& res) {
+  // Runs on a worker thread.
+  http::Response handle(Route route, const http::Request& req, const http::ClientGone& gone) {
     try {
       const ApiRequest request = parse_request(route, req.body, options.limits);
       check_model(request);
       // Errors the model finds (prompt too long...) still get their status, streams included.
-      Completion completion = completer.prepare(request);
+      Completion completion = completer.prepare(request, gone);
       const ResponseHeader header = header_for(route, request.model);
       if (!request.stream) {
-        const int socket = find_connection_socket(
-            {req.local_addr, req.local_port, req.remote_addr, req.remote_port});
-        const ClientGone gone = [socket] { return socket >= 0 && peer_closed(socket); };
         ApiResult result = completion(nullptr, gone);
         result.header = header;
-        res.set_content(response_body(route, result), kJson);
         answered.fetch_add(1);
-        return;
+        return json_response(200, response_body(route, result));
       }
-      res.set_header("Cache-Control", "no-cache");
+      http::Response response;
+      response.content_type = "text/event-stream";
+      response.headers.push_back({"Cache-Control", "no-cache"});
       auto shared = std::make_shared<const ApiRequest>(request);
-      res.set_chunked_content_provider(
-          "text/event-stream",
-          [this, route, shared, header, completion](std::size_t, httplib::DataSink& sink) {
-            stream(route, *shared, header, completion, sink);
-            return true;
-          });
+      response.stream = [this, route, shared, header, completion](http::ResponseStream& out) {
+        stream(route, *shared, header, completion, out);
+      };
       answered.fetch_add(1);
+      return response;
     } catch (const ApiError& e) {
-      send_error(res, e);
+      return error_response(e);
     } catch (const UsageError& e) {
-      send_error(res, invalid_request(e.what()));
+      return error_response(invalid_request(e.what()));
     } catch (const std::exception& e) {
-      send_error(res, ApiError(500, "server_error", e.what()));
+      return error_response(ApiError(500, "server_error", e.what()));
     }
   }
 
   void stream(Route route, const ApiRequest& request, const ResponseHeader& header,
-              const Completion& completion, httplib::DataSink& sink) {
-    bool client_here = true;
+              const Completion& completion, http::ResponseStream& out) {
     std::vector<bool> started(
         static_cast<std::size_t>(request.n) * std::max<std::size_t>(1, request.prompts.size()),
         false);
-    auto write = [&](const std::string& event) {
-      // A write to a closed connection can still succeed once (the kernel buffers it); the
-      // next one, or is_writable's look at the socket, notices.
-      if (client_here) client_here = sink.is_writable() && sink.write(event.data(), event.size());
-      return client_here;
-    };
     StreamSink pieces;
     pieces.piece = [&](const StreamPiece& piece) {
       bool first = false;
@@ -129,22 +133,22 @@ struct Server::Impl {
         started[index] = true;
         first = true;
       }
-      return write(stream_chunk(route, header, piece.index, piece.text, piece.logprobs,
-                                piece.finish_reason, first, piece.text_offset));
+      return out.write(stream_chunk(route, header, piece.index, piece.text, piece.logprobs,
+                                    piece.finish_reason, first, piece.text_offset));
     };
-    const ClientGone gone = [&] { return !client_here || !sink.is_writable(); };
+    const ClientGone gone = [&] { return out.client_gone(); };
     try {
       const ApiResult result = completion(&pieces, gone);
       if (request.include_usage) {
-        write(stream_usage_chunk(route, header, result.prompt_tokens, result.completion_tokens));
+        out.write(
+            stream_usage_chunk(route, header, result.prompt_tokens, result.completion_tokens));
       }
-      write(std::string(kStreamDone));
+      out.write(kStreamDone);
     } catch (const ApiError& e) {
-      write("data: " + e.body() + "\n\n");
+      out.write("data: " + e.body() + "\n\n");
     } catch (const std::exception& e) {
-      write("data: " + ApiError(500, "server_error", e.what()).body() + "\n\n");
+      out.write("data: " + ApiError(500, "server_error", e.what()).body() + "\n\n");
     }
-    sink.done();
   }
 
   // Prometheus text exposition format, version 0.0.4.
@@ -153,6 +157,18 @@ struct Server::Impl {
     all.push_back({"reasonrec_http_completion_requests_total",
                    "Completion requests answered (streamed or not)", Metric::Kind::Counter,
                    static_cast<double>(answered.load())});
+    const http::ServerStats s = http.stats();
+    all.push_back({"reasonrec_http_connections_open", "Client connections open",
+                   Metric::Kind::Gauge, static_cast<double>(s.connections_open)});
+    all.push_back({"reasonrec_http_connections_refused_total",
+                   "Connections refused over the connection limit", Metric::Kind::Counter,
+                   static_cast<double>(s.connections_refused)});
+    all.push_back({"reasonrec_http_requests_busy_total",
+                   "Requests answered 503 because the worker queue was full", Metric::Kind::Counter,
+                   static_cast<double>(s.requests_refused_busy)});
+    all.push_back({"reasonrec_http_requests_malformed_total",
+                   "Requests refused while being read (malformed, too large, too slow)",
+                   Metric::Kind::Counter, static_cast<double>(s.requests_malformed)});
     std::string out;
     for (const Metric& m : all) {
       out += "# HELP " + m.name + " " + m.help + "\n";
@@ -166,37 +182,40 @@ struct Server::Impl {
 Server::Server(Completer& completer, ServerOptions options)
     : impl_(std::make_unique<Impl>(completer, std::move(options))) {
   Impl& s = *impl_;
-  const int threads = std::max(1, s.options.threads);
-  s.http.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
-  };
-  s.http.set_payload_max_length(s.options.max_body_bytes);
-  s.http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
+  s.http.set_error_response([](int status, const std::string& message) {
+    return error_response(error_for_status(status, message));
+  });
+  s.http.set_guard([&s](const http::Request& req) -> std::optional<http::Response> {
     if (req.path.rfind("/v1/", 0) == 0 && !s.authorised(req)) {
-      send_error(res, ApiError(401, "invalid_request_error", "missing or wrong API key", {},
-                               "invalid_api_key"));
-      return httplib::Server::HandlerResponse::Handled;
+      return error_response(ApiError(401, "invalid_request_error", "missing or wrong API key", {},
+                                     "invalid_api_key"));
     }
-    return httplib::Server::HandlerResponse::Unhandled;
+    return std::nullopt;
   });
-  s.http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) send_error(res, error_for_status(res.status));
+  s.http.route("GET", "/health", [](const http::Request&, const http::ClientGone&) {
+    return json_response(200, R"({"status":"ok"})");
   });
-  s.http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"status":"ok"})", kJson);
+  s.http.route("GET", "/metrics", [&s](const http::Request&, const http::ClientGone&) {
+    http::Response response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = s.metrics_text();
+    return response;
   });
-  s.http.Get("/metrics", [&s](const httplib::Request&, httplib::Response& res) {
-    res.set_content(s.metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
+  s.http.route("GET", "/v1/models", [&s](const http::Request&, const http::ClientGone&) {
+    return json_response(200, models_body(s.completer.model_ids(), std::time(nullptr)));
   });
-  s.http.Get("/v1/models", [&s](const httplib::Request&, httplib::Response& res) {
-    res.set_content(models_body(s.completer.model_ids(), std::time(nullptr)), kJson);
-  });
-  s.http.Post("/v1/chat/completions", [&s](const httplib::Request& req, httplib::Response& res) {
-    s.handle(Route::Chat, req, res);
-  });
-  s.http.Post("/v1/completions", [&s](const httplib::Request& req, httplib::Response& res) {
-    s.handle(Route::Completion, req, res);
-  });
+  s.http.route(
+      "POST", "/v1/chat/completions",
+      [&s](const http::Request& req, const http::ClientGone& gone) {
+        return s.handle(Route::Chat, req, gone);
+      },
+      http::Dispatch::Worker);
+  s.http.route(
+      "POST", "/v1/completions",
+      [&s](const http::Request& req, const http::ClientGone& gone) {
+        return s.handle(Route::Completion, req, gone);
+      },
+      http::Dispatch::Worker);
 }
 
 Server::~Server() {
@@ -204,18 +223,11 @@ Server::~Server() {
 }
 
 int Server::bind() {
-  const auto& o = impl_->options;
-  if (o.port == 0) {
-    port_ = impl_->http.bind_to_any_port(o.host);
-    if (port_ <= 0) throw Error("serve: cannot bind " + o.host + " to any port");
-  } else {
-    if (!impl_->http.bind_to_port(o.host, o.port)) {
-      throw Error("serve: cannot bind " + o.host + ":" + std::to_string(o.port) +
-                  " (address in use or not local)");
-    }
-    port_ = o.port;
-  }
-  return port_;
+  return impl_->http.bind();
+}
+
+int Server::port() const {
+  return impl_->http.port();
 }
 
 std::uint64_t Server::requests_answered() const {
@@ -223,11 +235,10 @@ std::uint64_t Server::requests_answered() const {
 }
 
 void Server::run() {
-  impl_->http.listen_after_bind();
+  impl_->http.run();
 }
 
 void Server::stop() {
-  impl_->stopping = true;
   impl_->http.stop();
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "http/server.hpp"
 #include "serve/api_request.hpp"
 #include "serve/completer.hpp"
 
@@ -17,13 +18,16 @@ struct ServerOptions {
   int port = 8000;                 // 0: any free port (see Server::port)
   std::string api_key;             // non-empty: "Authorization: Bearer <key>" required
   std::size_t max_body_bytes = 4u << 20;
-  int threads = 8;  // concurrent connections served
+  int threads = 8;  // completion requests handled at once (more wait in a bounded queue)
   RequestLimits limits;
+  // Connections, header sizes, timeouts and the queue of the HTTP layer (docs/serve.md).
+  http::ServerOptions http;
 };
 
 // OpenAI-compatible HTTP server over a Completer: /v1/models, /v1/completions,
 // /v1/chat/completions (streamed or not), /health, /metrics (Prometheus). Errors use OpenAI's
-// error shape. A client that disconnects has its generation cancelled.
+// error shape. A client that disconnects has its generation cancelled. Runs on http::Server:
+// slow or idle clients hold a socket each, never a thread.
 class Server {
  public:
   Server(Completer& completer, ServerOptions options);
@@ -33,7 +37,7 @@ class Server {
 
   // Binds; throws Error when the address is taken. Returns the port (useful with port 0).
   int bind();
-  int port() const { return port_; }
+  int port() const;
   // Completion requests answered so far (status 200, streamed or not).
   std::uint64_t requests_answered() const;
   // Serves until stop(); in-flight requests finish first.
@@ -45,7 +49,6 @@ class Server {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  int port_ = 0;
 };
 
 // SIGINT and SIGTERM, blocked from construction on in the constructing thread and every thread

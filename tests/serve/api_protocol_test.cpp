@@ -131,6 +131,37 @@ TEST(ServeRequest, ErrorsNameTheField) {
       "messages");
 }
 
+// One small body must not ask for unbounded work: 64 prompts x n=64 x max_tokens.
+TEST(ServeRequest, WorkPerRequestIsCapped) {
+  std::string prompts = "[";
+  for (int i = 0; i < 64; ++i) prompts += std::string(i ? "," : "") + "\"p\"";
+  prompts += "]";
+  EXPECT_EQ(error_param(Route::Completion, R"({"model":"m","n":64,"prompt":)" + prompts + "}"),
+            "n");  // 4096 sequences
+  EXPECT_EQ(error_param(Route::Completion,
+                        R"({"model":"m","n":4,"max_tokens":10000,"prompt":)" + prompts + "}"),
+            "max_tokens");  // 256 sequences x 10000 tokens
+  EXPECT_EQ(error_param(Route::Completion,
+                        R"({"model":"m","n":4,"max_tokens":4000,"prompt":)" + prompts + "}"),
+            "<accepted>");  // 256 x 4000 = 1,024,000 tokens: within the default 2^20
+  RequestLimits strict;
+  strict.max_sequences = 2;
+  strict.max_generated_tokens = 100;
+  EXPECT_THROW(
+      parse_request(Route::Chat,
+                    R"({"model":"m","n":3,"messages":[{"role":"user","content":"x"}]})", strict),
+      ApiError);
+  EXPECT_THROW(parse_request(Route::Chat,
+                             R"({"model":"m","n":2,"max_tokens":51,)"
+                             R"("messages":[{"role":"user","content":"x"}]})",
+                             strict),
+               ApiError);
+  EXPECT_NO_THROW(parse_request(Route::Chat,
+                                R"({"model":"m","n":2,"max_tokens":50,)"
+                                R"("messages":[{"role":"user","content":"x"}]})",
+                                strict));
+}
+
 TEST(ServeError, BodyHasOpenAiShape) {
   const ApiError e(404, "invalid_request_error", "The model 'x' does not exist", "model",
                    "model_not_found");
