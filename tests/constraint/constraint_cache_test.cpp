@@ -300,6 +300,9 @@ TEST(ConstraintCache, RefusalsAreRememberedButNotTimeouts) {
 }
 
 TEST(ConstraintCache, AFailedCompileGivesItsMemoryBack) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "the sanitizer's allocator keeps freed memory in quarantine";
+#endif
   // The allocator's free chunks go back to the system after the refusal (glibc keeps them
   // otherwise): RSS ends near where it started, not tens of MB above.
   auto rss = [] {
