@@ -75,14 +75,16 @@ bool eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
   return done();
 }
 
-TEST_F(ServeConstraints, AHostilePatternIsRefusedQuicklyByDefault) {
-  ServeProcess server(model_, {"--constraint", "reason-rating"});
+// By the default memory budget (without a clock, so that the refusal does not depend on the
+// machine's speed and is remembered).
+TEST_F(ServeConstraints, AHostilePatternIsRefusedQuicklyByTheDefaultBudget) {
+  ServeProcess server(model_, {"--constraint", "reason-rating", "--constraint-timeout-ms", "0"});
   for (int i = 0; i < 2; ++i) {  // the second time, from the refusals remembered
     const Answer a = complete(server.port(), {{"guided_regex", kHostile}, {"max_tokens", 40}});
     ASSERT_EQ(a.status, 400) << a.body;
     const std::string message = a.body.at("error").at("message");
     EXPECT_NE(message.find("too complex"), std::string::npos) << message;
-    EXPECT_NE(message.find("--constraint-"), std::string::npos) << message;  // the flag to raise
+    EXPECT_NE(message.find("--constraint-max-mib"), std::string::npos) << message;  // to raise
     EXPECT_EQ(a.body.at("error").at("param"), "guided_regex");
     EXPECT_LT(a.seconds, 3.0);
   }
@@ -96,7 +98,7 @@ TEST_F(ServeConstraints, AHostilePatternIsRefusedQuicklyByDefault) {
 
 TEST_F(ServeConstraints, OtherConstrainedRequestsAreServedWhileASlowCompileRunsOutOfTime) {
   std::vector<std::string> args = {"--constraint", "reason-rating", "--constraint-timeout-ms",
-                                   "2500"};
+                                   "4000"};
   args.insert(args.end(), kOnlyTheClock.begin(), kOnlyTheClock.end());
   ServeProcess server(model_, args);
   const auto start = Clock::now();
@@ -110,16 +112,16 @@ TEST_F(ServeConstraints, OtherConstrainedRequestsAreServedWhileASlowCompileRunsO
   ASSERT_EQ(own.status, 200) << own.body;
   ASSERT_EQ(fresh.status, 200) << fresh.body;
   EXPECT_EQ(fresh.body.at("choices").at(0).at("text").get<std::string>().size(), 2u);
-  EXPECT_LT(own.seconds, 1.5);
-  EXPECT_LT(fresh.seconds, 1.5);
+  EXPECT_LT(own.seconds, 2.0);
+  EXPECT_LT(fresh.seconds, 2.0);
   EXPECT_EQ(hostile.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
       << "the hostile compile ended before the others could be shown not to wait for it";
   const Answer refused = hostile.get();
   ASSERT_EQ(refused.status, 400) << refused.body;
   const std::string message = refused.body.at("error").at("message");
-  EXPECT_NE(message.find("over 2500 ms"), std::string::npos) << message;
+  EXPECT_NE(message.find("over 4000 ms"), std::string::npos) << message;
   EXPECT_NE(message.find("--constraint-timeout-ms"), std::string::npos) << message;
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 8.0);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 10.0);
 }
 
 TEST_F(ServeConstraints, AClientThatLeavesStopsItsCompile) {
