@@ -21,6 +21,8 @@ void add_predict_command(CLI::App& app);
 void add_recsaver_command(CLI::App& app);
 // `convert llama2c` (torch-free).
 void add_convert_command(CLI::App& app);
+// `annotate create|serve|export`: the human rating app (docs/annotate.md).
+void add_annotate_command(CLI::App& app);
 // `generate` with the in-process engine; only built with REASONREC_TORCH.
 void add_generate_command(CLI::App& app);
 // `serve`: OpenAI-compatible server over the engine; only built with REASONREC_TORCH.
