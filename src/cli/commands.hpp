@@ -21,6 +21,10 @@ void add_predict_command(CLI::App& app);
 void add_recsaver_command(CLI::App& app);
 // `convert llama2c` (torch-free).
 void add_convert_command(CLI::App& app);
+// `align`: human agreement and metric-human alignment (docs/align.md).
+void add_align_command(CLI::App& app);
+// `report`: the HTML + markdown report of a run directory (docs/report.md).
+void add_report_command(CLI::App& app);
 // `annotate create|serve|export`: the human rating app (docs/annotate.md).
 void add_annotate_command(CLI::App& app);
 // `generate` with the in-process engine; only built with REASONREC_TORCH.

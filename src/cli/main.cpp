@@ -29,6 +29,8 @@ int run(int argc, char** argv) {
   reasonrec::cli::add_predict_command(app);
   reasonrec::cli::add_recsaver_command(app);
   reasonrec::cli::add_convert_command(app);
+  reasonrec::cli::add_align_command(app);
+  reasonrec::cli::add_report_command(app);
   reasonrec::cli::add_annotate_command(app);
 #ifdef REASONREC_HAVE_TORCH
   reasonrec::cli::add_generate_command(app);
