@@ -63,7 +63,7 @@ struct Series {
 // Grouped bar chart.
 std::string svg_bars(const std::string& title, const std::vector<std::string>& categories,
                      const std::vector<Series>& series, const std::string& ylabel) {
-  const double w = 460, h = 260, left = 50, right = 10, top = 30, bottom = 40;
+  const double w = 460, h = 270, left = 50, right = 10, top = 40, bottom = 40;
   double ymax = 0.0;
   for (const auto& s : series) {
     for (double v : s.values) ymax = std::max(ymax, std::isfinite(v) ? v : 0.0);
@@ -71,13 +71,13 @@ std::string svg_bars(const std::string& title, const std::vector<std::string>& c
   if (ymax <= 0.0) ymax = 1.0;
   std::string out = fmt::format(
       "<svg class=\"plot bars\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
-      "role=\"img\"><title>{}</title><text x=\"{}\" y=\"18\" class=\"t\">{}</text>",
+      "role=\"img\"><title>{}</title><text x=\"{}\" y=\"16\" class=\"t\">{}</text>",
       w, h, html_escape(title), left, html_escape(title));
   const double plot_w = w - left - right;
   const double plot_h = h - top - bottom;
   out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"axis\"/>", left,
                      top + plot_h, w - right, top + plot_h);
-  out += fmt::format("<text x=\"4\" y=\"{}\" class=\"l\">{}</text>", top + 10, html_escape(ylabel));
+  out += fmt::format("<text x=\"4\" y=\"{}\" class=\"l\">{}</text>", top - 8, html_escape(ylabel));
   out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"l\">{}</text>", left - 40, top + plot_h, "0");
   out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"l\">{}</text>", left - 40, top + 10,
                      fmt_num(ymax, 2));
@@ -252,6 +252,33 @@ RunFiles scan(const fs::path& run) {
   return files;
 }
 
+// A markdown table cell: untrusted text must neither end the cell nor become HTML.
+std::string md_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '|':
+        out += "\\|";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\n':
+        out += ' ';
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 struct Doc {
   std::string html;
   std::string md;
@@ -285,7 +312,7 @@ struct Doc {
       md += "|";
       for (const auto& cell : row) {
         html += "<td>" + html_escape(cell) + "</td>";
-        md += " " + cell + " |";
+        md += " " + md_escape(cell) + " |";
       }
       html += "</tr>\n";
       md += "\n";
@@ -476,6 +503,56 @@ void recsaver_section(Doc& doc, const RunFiles& files) {
   }
 }
 
+// The markdown of format_align as HTML: "## " headings, tables, other lines as paragraphs.
+std::string markdown_tables_to_html(const std::string& md) {
+  std::string out;
+  std::istringstream in(md);
+  std::string line;
+  bool in_table = false;
+  auto cells = [](const std::string& row) {
+    std::vector<std::string> parts;
+    std::string cell;
+    for (std::size_t i = 1; i < row.size(); ++i) {
+      if (row[i] == '|') {
+        const auto b = cell.find_first_not_of(' ');
+        const auto e = cell.find_last_not_of(' ');
+        parts.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+        cell.clear();
+      } else {
+        cell += row[i];
+      }
+    }
+    return parts;
+  };
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '|') {
+      if (line.rfind("|---", 0) == 0) continue;
+      if (!in_table) {
+        out += "<table><thead><tr>";
+        for (const auto& c : cells(line)) out += "<th>" + html_escape(c) + "</th>";
+        out += "</tr></thead><tbody>\n";
+        in_table = true;
+        continue;
+      }
+      out += "<tr>";
+      for (const auto& c : cells(line)) out += "<td>" + html_escape(c) + "</td>";
+      out += "</tr>\n";
+      continue;
+    }
+    if (in_table) {
+      out += "</tbody></table>\n";
+      in_table = false;
+    }
+    if (line.rfind("## ", 0) == 0) {
+      out += "<h3>" + html_escape(line.substr(3)) + "</h3>\n";
+    } else if (!line.empty()) {
+      out += "<p>" + html_escape(line) + "</p>\n";
+    }
+  }
+  if (in_table) out += "</tbody></table>\n";
+  return out;
+}
+
 void align_section(Doc& doc, const RunFiles& files) {
   doc.section("Alignment with human raters (Tables 6-9, 13)");
   if (files.align.empty()) {
@@ -488,7 +565,7 @@ void align_section(Doc& doc, const RunFiles& files) {
     const nlohmann::ordered_json j = nlohmann::ordered_json::parse(in);
     const std::string md = eval::format_align(j);
     doc.md += md;
-    doc.html += "<pre class=\"tables\">" + html_escape(md) + "</pre>\n";
+    doc.html += markdown_tables_to_html(md);
     // Metric vs human scatter, per score set, metric and criterion.
     for (const auto& [set, s] : j["correlation"].items()) {
       if (!s.contains("items")) continue;
@@ -516,7 +593,6 @@ h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-to
 table{border-collapse:collapse;margin:.8em 0}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
 th:first-child,td:first-child{text-align:left}thead{background:#f3f3f3}
 figure{display:inline-block;margin:.5em}.missing{color:#8a6d3b;background:#fcf8e3;padding:.4em .8em}
-pre.tables{background:#f8f8f8;padding:.8em;overflow-x:auto;font-size:12px}
 svg .t{font-weight:600;font-size:13px}svg .l{font-size:11px;fill:#333}svg .axis{stroke:#333}
 svg .frame{fill:none;stroke:#999}svg .diag{stroke:#aaa;stroke-dasharray:4 3}svg .pt{fill:#4e79a7;fill-opacity:.6}
 )CSS";

@@ -116,6 +116,8 @@ TEST(ReportCli, FullRun) {
   const std::string md = read(d / "report.md");
   EXPECT_EQ(html.find("<script"), std::string::npos) << "untrusted text must be escaped";
   EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_EQ(md.find("<script"), std::string::npos);
+  EXPECT_NE(md.find("cot (&lt;script&gt;"), std::string::npos);
   for (const char* heading :
        {"Rating prediction (Table 3)", "Rec-SAVER", "Alignment with human raters"}) {
     EXPECT_NE(html.find(std::string("<h2>") + heading), std::string::npos) << heading;
@@ -126,7 +128,8 @@ TEST(ReportCli, FullRun) {
   EXPECT_GE(count(html, "class=\"plot bars\""), 3u);  // ratings + two score distributions
   EXPECT_NE(html.find("Calibration: cot.jsonl"), std::string::npos);
   EXPECT_GE(count(html, "class=\"plot scatter\""), 3u);  // calibration + metric vs human
-  EXPECT_NE(html.find("Agreement among raters"), std::string::npos);
+  EXPECT_NE(html.find("<h3>Agreement among raters</h3>\n<table>"), std::string::npos);
+  EXPECT_NE(html.find("<td>insightfulness</td>"), std::string::npos);
   EXPECT_NE(md.find("| Method | n | Bin Acc |"), std::string::npos) << md;
   EXPECT_NE(md.find("reasonrec train"), std::string::npos);         // distillation: missing
   EXPECT_EQ(html.find("recsaver references`"), std::string::npos);  // pass rates present
