@@ -38,6 +38,11 @@ struct ServeArgs {
   std::size_t constraint_max_mib = 32;
   std::size_t constraint_cache_entries = 64;
   std::size_t constraint_cache_mib = 128;
+  std::size_t max_connections = 512;
+  std::size_t max_waiting = 256;
+  double request_timeout_s = 20;
+  int max_sequences = 256;
+  std::int64_t max_request_tokens = 1 << 20;
 };
 
 // One line at exit, so that a run's log shows what the prefix cache saved.
@@ -58,6 +63,12 @@ void run_serve(const ServeArgs& a) {
   options.port = a.port;
   options.max_body_bytes = a.max_body_mib << 20;
   options.threads = a.threads;
+  options.http.max_connections = a.max_connections;
+  options.http.max_queued = a.max_waiting;
+  options.http.request_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(a.request_timeout_s * 1000));
+  options.limits.max_sequences = a.max_sequences;
+  options.limits.max_generated_tokens = a.max_request_tokens;
   if (!a.api_key_env.empty()) {
     const char* key = std::getenv(a.api_key_env.c_str());
     if (!key || !*key) throw UsageError("--api-key-env: $" + a.api_key_env + " is not set");
@@ -80,6 +91,7 @@ void run_serve(const ServeArgs& a) {
       a.model_name.empty() ? std::filesystem::path(a.model).filename().string() : a.model_name;
   serve::EngineCompleterOptions completer_options;
   completer_options.default_constraint = a.constraint;
+  completer_options.max_request_tokens = a.max_request_tokens;
   completer_options.constraints.limits.max_time =
       std::chrono::milliseconds(a.constraint_timeout_ms);
   completer_options.constraints.limits.max_states = a.constraint_max_states;
@@ -126,7 +138,29 @@ void add_serve_command(CLI::App& app) {
       ->check(InputFile());
   cmd->add_option("--max-body-mib", a->max_body_mib, "Largest request body accepted")
       ->capture_default_str();
-  cmd->add_option("--threads", a->threads, "Connections served at once")->capture_default_str();
+  cmd->add_option("--threads", a->threads,
+                  "Completion requests handled at once (connections are not limited by it)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-connections", a->max_connections,
+                  "Open connections; beyond this new ones get 503")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-waiting", a->max_waiting,
+                  "Completion requests waiting for a thread; beyond this 503")
+      ->capture_default_str();
+  cmd->add_option("--request-timeout-s", a->request_timeout_s,
+                  "Time a request may take to arrive from its first byte (then 408)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-sequences-per-request", a->max_sequences,
+                  "Prompts x n one request may ask for (then 400)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-tokens-per-request", a->max_request_tokens,
+                  "Tokens one request may ask to generate, prompts x n x max_tokens (then 400)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--max-batch", a->max_batch, "Sequences decoded together (each sample counts)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -205,6 +205,18 @@ EngineCompleter::Prepared EngineCompleter::prepared_for(const ApiRequest& reques
     }
     prepared.specs.push_back(std::move(spec));
   }
+  std::int64_t tokens = 0;
+  for (const auto& spec : prepared.specs) {
+    tokens += static_cast<std::int64_t>(spec.n) * spec.max_new_tokens;
+  }
+  if (tokens > options_.max_request_tokens) {
+    throw invalid_request("this request may generate " + std::to_string(tokens) +
+                              " tokens (prompts x n x max_tokens, defaults included); the server "
+                              "allows " +
+                              std::to_string(options_.max_request_tokens) +
+                              " per request (serve --max-tokens-per-request)",
+                          "max_tokens");
+  }
   return prepared;
 }
 

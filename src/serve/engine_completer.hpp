@@ -25,6 +25,9 @@ namespace reasonrec::serve {
 struct EngineCompleterOptions {
   int completion_default_max_tokens = 16;  // OpenAI's default for /v1/completions
   int chat_default_max_tokens = 512;       // capped by the context left after the prompt
+  // Tokens one request may generate in all (n x max_tokens over its prompts), defaults
+  // included: the API parser can only check a max_tokens the client sends.
+  std::int64_t max_request_tokens = 1 << 20;
   // Applied to requests that name no constraint: a built-in name or a regex. Lets clients
   // that cannot send extra fields (any OpenAI SDK, `reasonrec predict`) get parseable output.
   std::string default_constraint;
