@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev zstd gzip pigz bc
   python3 python3-pandas python3-nltk python3-sklearn python3-scipy python3-torch
   python3-jinja2
+  # the annotation app's browser tests (tests/annotate): headless chromium over WebDriver
+  chromium chromium-driver
 )
 
 as_root() {
