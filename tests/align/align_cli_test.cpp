@@ -262,6 +262,67 @@ TEST(AlignCli, BadInputs) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// The lines `annotate export` writes (src/annotate/study.cpp): integer item ids, the
+// predictions file's name as `source`, unanswered questions as null, extra fields.
+TEST(AlignCli, ReadsTheAnnotateExport) {
+  const auto d = scratch_dir();
+  const std::string dir = d.string();
+  {
+    std::ofstream j(dir + "/judgments.jsonl");
+    int item = 0;
+    for (const std::string source : {"cot.jsonl", "zs.jsonl"}) {
+      for (int e = 0; e < 6; ++e) {
+        ++item;
+        for (int r = 0; r < 2; ++r) {
+          json line = {{"item", item},
+                       {"domain", "beauty"},
+                       {"example_id", "ex" + std::to_string(e)},
+                       {"source", source},
+                       {"model", "m"},
+                       {"mode", "cot"},
+                       {"true_rating", 1 + e % 5},
+                       {"predicted_rating", nullptr},
+                       {"rater", "rater" + std::to_string(r + 1)},
+                       {"coherence", 1 + (e + r + item) % 5},
+                       {"faithful", (e + r) % 3 != 0},
+                       {"fabricated_note", ""},
+                       {"insightfulness", e == 5 && r == 1 ? json() : json(1 + (e * 3 + r) % 5)},
+                       {"comment", ""},
+                       {"complete", true},
+                       {"revision", 1},
+                       {"updated_at_ms", 1}};
+          j << line.dump() << "\n";
+        }
+      }
+    }
+    for (const std::string m : {"cot", "zs"}) {
+      std::ofstream s(dir + "/" + m + ".scores.jsonl");
+      for (int e = 0; e < 6; ++e) {
+        s << json{{"example_id", "ex" + std::to_string(e)},
+                  {"sample", 0},
+                  {"scores", {{"bleu", (m == "cot" ? 10.0 : 50.0) + e}}}}
+                 .dump()
+          << "\n";
+      }
+    }
+  }
+  const auto r =
+      run_reasonrec({"align", "--judgments", dir + "/judgments.jsonl", "--scores",
+                     "cot.jsonl=" + dir + "/cot.scores.jsonl",
+                     "zs.jsonl=" + dir + "/zs.scores.jsonl", "--bootstrap", "20", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json got = json::parse(r.out);
+  EXPECT_EQ(got["items"], 12);
+  EXPECT_EQ(got["raters"], 2);
+  EXPECT_EQ(got["agreement"]["insightfulness"]["ratings"], 22);  // two left unanswered
+  const json& items = got["correlation"]["verified"]["items"];
+  ASSERT_EQ(items.size(), 12u);
+  // Each item got its own method's score: cot items 10..15, zs items 50..55.
+  EXPECT_EQ(items[0]["scores"]["bleu"], 10.0);
+  EXPECT_EQ(items[6]["scores"]["bleu"], 50.0);
+  EXPECT_EQ(items[11]["scores"]["bleu"], 55.0);
+}
+
 TEST(AlignCli, RealThirdPartyAnnotations) {
   const auto csv = shared_data("human_judgments_rec_explanations/third_party.csv");
   if (!std::filesystem::exists(csv)) GTEST_SKIP() << csv << " not present";
