@@ -195,6 +195,14 @@ CreateSummary create_study(const CreateOptions& options) {
       by_id.emplace(p.example_id, std::move(p));
     }
   }
+  // Each item names its predictions file: by file name, or by the path given when two share one.
+  std::vector<std::string> labels;
+  std::set<std::string> names;
+  for (const auto& path : options.predictions) {
+    labels.push_back(std::filesystem::path(path).filename().string());
+    names.insert(labels.back());
+  }
+  if (names.size() < labels.size()) labels = options.predictions;
   std::mt19937_64 rng(options.seed);
   struct Chosen {
     std::string domain;
@@ -257,7 +265,7 @@ CreateSummary create_study(const CreateOptions& options) {
                  "true_rating, predicted_rating) VALUES (?,?,?,?,?,?,?,?,?)");
         ins.bind(1, c.domain)
             .bind(2, c.example.id)
-            .bind(3, std::filesystem::path(options.predictions[f]).filename().string())
+            .bind(3, labels[f])
             .bind(4, p.model)
             .bind(5, p.mode)
             .bind(6, display)

@@ -1,6 +1,6 @@
 // Drives Debian's headless chromium through chromium-driver (the WebDriver protocol, spoken with
 // Node's own fetch: no npm package) on a rater's link. Called by browser_test.cpp:
-//   node browser.mjs BASE_URL RATER_TOKEN OUT_DIR
+//   node browser.mjs BASE_URL RATER_TOKEN OUT_DIR ADMIN_TOKEN
 // Prints one JSON object: the three answered item ids in page order, and what was checked.
 // Exits non-zero on any failure, including a missing browser or driver.
 import { spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
-const [base, token, outDir] = process.argv.slice(2);
+const [base, token, outDir, adminToken] = process.argv.slice(2);
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const driverBin = process.env.CHROMEDRIVER || '/usr/bin/chromedriver';
 
@@ -138,6 +138,13 @@ try {
   for (const b of raw) nonzero += b !== 0;
   check(width >= 800 && height >= 600, `screenshot size ${width}x${height}`);
   check(distinct > 50 && nonzero > raw.length / 100, `screenshot not blank (${distinct} byte values, ${nonzero} non-zero)`);
+
+  // The admin page: per-rater progress, and the export button.
+  await call('POST', s('/url'), { url: `${base}/admin#${adminToken}` });
+  const rows = await waitFor("const r = [...document.querySelectorAll('#progress-table tbody tr')]; return r.length ? r.map((tr) => [...tr.children].map((td) => td.textContent)) : null", 'admin progress');
+  check(JSON.stringify(rows[0]) === JSON.stringify(['r1', '20', '3', '3']), 'admin row r1: ' + JSON.stringify(rows));
+  check(JSON.stringify(rows[1]) === JSON.stringify(['r2', '20', '0', '0']), 'admin row r2: ' + JSON.stringify(rows));
+  check((await exec("return document.getElementById('export').textContent")) === 'Download judgments.jsonl', 'export button');
   console.log(JSON.stringify({ ok: true, ids, width, height }));
 } catch (e) {
   console.error(e.stack || String(e));

@@ -25,7 +25,7 @@ TEST(AnnotateBrowser, RaterAnswersByKeyboardReloadsRevisesAndExportHoldsExactlyT
   const std::string script = std::string(REASONREC_SOURCE_DIR) + "/tests/annotate/browser.mjs";
   const auto run = test::run_program({"/usr/bin/env", "node", script,
                                       "http://127.0.0.1:" + std::to_string(server.port()),
-                                      summary.raters[0].token, dir.string()});
+                                      summary.raters[0].token, dir.string(), summary.admin_token});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   const auto result = nlohmann::json::parse(run.out);
   ASSERT_EQ(result["ids"].size(), 3u);
