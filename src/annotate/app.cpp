@@ -10,7 +10,7 @@
 namespace reasonrec::annotate {
 namespace {
 
-constexpr std::size_t kMaxAnswerBody = 16 * 1024;
+constexpr std::size_t kMaxAnswerBody = 64 * 1024;
 
 // Headers every answer carries: no caching of rater data, no framing, no foreign content.
 void secure(http::Response& r) {

@@ -48,9 +48,10 @@ struct CreateSummary {
 // overwrite one). Throws InputError / UsageError.
 CreateSummary create_study(const CreateOptions& options);
 
-// Limits on what a rater may send.
-inline constexpr std::size_t kMaxNoteBytes = 2000;
-inline constexpr std::size_t kMaxCommentBytes = 4000;
+// Limits on what a rater may send: the page allows 2,000 and 4,000 characters, which UTF-8 may
+// spell in up to four bytes each.
+inline constexpr std::size_t kMaxNoteBytes = 8000;
+inline constexpr std::size_t kMaxCommentBytes = 16000;
 
 // One rater's answer to one item; absent fields are unanswered.
 struct Answer {

@@ -92,7 +92,7 @@ void run_serve(const ServeArgs& args) {
   http::ServerOptions options;
   options.host = args.host;
   options.port = args.port;
-  options.limits.max_body_bytes = 64 * 1024;
+  options.limits.max_body_bytes = 128 * 1024;
   http::Server server(options);
   annotate::add_routes(server, study);
   const int port = server.bind();

@@ -87,7 +87,7 @@ TEST_F(AnnotateServer, PagesAuthenticationAndValidation) {
           ->status,
       415);
   EXPECT_EQ(
-      test::exchange(port, request("POST", "/api/answer", r1, std::string(20000, ' ')))->status,
+      test::exchange(port, request("POST", "/api/answer", r1, std::string(70000, ' ')))->status,
       413);
   EXPECT_EQ(
       test::exchange(port, request("POST", "/api/answer", r1, answer_body(123456, 0)))->status,
