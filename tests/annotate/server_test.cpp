@@ -221,7 +221,10 @@ TEST_F(AnnotateServer, KillNineLosesNoAcknowledgedAnswer) {
       }
     });
   }
-  while (count < 600) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (count < 600 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
