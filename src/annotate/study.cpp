@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "data/example_io.hpp"
 #include "eval/prediction.hpp"
@@ -61,9 +62,29 @@ void shuffle(std::vector<T>& v, std::mt19937_64& rng) {
   for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng() % i]);
 }
 
+// One connection, closed when it goes: sqlite3_close_v2 waits for statements still open, so
+// the order in which a scope's statements and connection end does not matter.
 struct Db {
   sqlite3* db = nullptr;
   std::string path;
+
+  Db() = default;
+  Db(Db&& other) noexcept : db(std::exchange(other.db, nullptr)), path(std::move(other.path)) {}
+  Db& operator=(Db&& other) noexcept {
+    if (this != &other) {
+      close();
+      db = std::exchange(other.db, nullptr);
+      path = std::move(other.path);
+    }
+    return *this;
+  }
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db() { close(); }
+  void close() {
+    if (db) sqlite3_close_v2(db);
+    db = nullptr;
+  }
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
   }
@@ -126,7 +147,7 @@ Db open_db(const std::filesystem::path& path, int flags) {
   db.path = path.string();
   if (sqlite3_open_v2(db.path.c_str(), &db.db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     const std::string message = db.db ? sqlite3_errmsg(db.db) : "out of memory";
-    sqlite3_close(db.db);
+    db.close();
     throw InputError(db.path, 0, "cannot open study: " + message);
   }
   sqlite3_busy_timeout(db.db, 10000);
@@ -293,8 +314,7 @@ CreateSummary create_study(const CreateOptions& options) {
       summary.raters.push_back(std::move(rater));
     }
     db.exec("COMMIT");
-    sqlite3_close(db.db);
-  }
+  }  // statements, then the connection: the file is complete before it is renamed
   std::filesystem::rename(partial, options.out);
   return summary;
 }
@@ -358,9 +378,7 @@ Study::Study(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()
   check.step();
 }
 
-Study::~Study() {
-  sqlite3_close(impl_->db.db);
-}
+Study::~Study() = default;
 
 std::optional<std::int64_t> Study::rater_by_token(const std::string& token) const {
   if (!well_formed_token(token)) return std::nullopt;
