@@ -34,11 +34,13 @@ test-sanitize-all:
 	cmake --build $(BUILD)-asan-all -j $(JOBS)
 	cd $(BUILD)-asan-all && ctest --output-on-failure -j $(JOBS) --label-exclude optimised
 
-# The release CLI, and the tests that must run optimised in the release build.
+# The release CLI, and the tests that must run optimised, in a release build of their own without
+# debug info (the same -O2 and warnings as `make build`, about 30% less to compile).
 test-optimised:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(BUILD) -j $(JOBS) --target reasonrec optimised_tests
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --label-regex '^optimised$$'
+	cmake -S . -B $(BUILD)-optimised -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DREASONREC_BENCH=OFF
+	cmake --build $(BUILD)-optimised -j $(JOBS) --target reasonrec optimised_tests
+	cd $(BUILD)-optimised && ctest --output-on-failure -j $(JOBS) --label-regex '^optimised$$'
 
 # The whole suite in the release build.
 test-release: build
@@ -57,4 +59,4 @@ format:
 	find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-asan-all $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-asan-all $(BUILD)-optimised $(BUILD)-fuzz
