@@ -33,20 +33,6 @@ const std::string kHostile = "[ab]*a[ab]{13}(.*){1000}";
 const std::vector<std::string> kOnlyTheClock = {"--constraint-max-mib", "1000000",
                                                 "--constraint-max-states", "100000000"};
 
-std::map<std::string, double> metrics_of(int port) {
-  httplib::Client client("127.0.0.1", port);
-  const auto res = client.Get("/metrics");
-  if (!res || res->status != 200) throw std::runtime_error("GET /metrics failed");
-  std::map<std::string, double> out;
-  std::istringstream lines(res->body);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto space = line.find(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
-
 struct Answer {
   int status = 0;
   json body;

@@ -1,5 +1,7 @@
 #include "serve_process.hpp"
 
+#include <sstream>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -106,6 +108,20 @@ int ServeProcess::terminate() {
 std::string ServeProcess::log() const {
   std::ifstream in(log_);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::map<std::string, double> metrics_of(int port) {
+  httplib::Client client("127.0.0.1", port);
+  const auto res = client.Get("/metrics");
+  if (!res || res->status != 200) throw std::runtime_error("GET /metrics failed");
+  std::map<std::string, double> out;
+  std::istringstream lines(res->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.find(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
 }
 
 }  // namespace reasonrec::test

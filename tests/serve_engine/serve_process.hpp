@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,5 +50,8 @@ class ServeProcess {
   int port_ = 0;
   std::filesystem::path log_;
 };
+
+// The samples of a server's /metrics, by name.
+std::map<std::string, double> metrics_of(int port);
 
 }  // namespace reasonrec::test

@@ -23,21 +23,6 @@ using json = nlohmann::json;
 
 using ServeStreaming = TinyServeModelTest;
 
-// The samples of /metrics, by name.
-std::map<std::string, double> metrics_of(int port) {
-  httplib::Client client("127.0.0.1", port);
-  const auto res = client.Get("/metrics");
-  if (!res || res->status != 200) throw std::runtime_error("GET /metrics failed");
-  std::map<std::string, double> out;
-  std::istringstream lines(res->body);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto space = line.find(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
-
 json post_json(int port, const std::string& path, const json& body) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(300, 0);
