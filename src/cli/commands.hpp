@@ -27,8 +27,12 @@ void add_align_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 // `annotate create|serve|export`: the human rating app (docs/annotate.md).
 void add_annotate_command(CLI::App& app);
+// `distil`: a teacher's reasoning paths as training data (torch-free, docs/training.md).
+void add_distil_command(CLI::App& app);
 // `generate` with the in-process engine; only built with REASONREC_TORCH.
 void add_generate_command(CLI::App& app);
+// `train`: fine-tunes a student on libtorch; only built with REASONREC_TORCH.
+void add_train_command(CLI::App& app);
 // `serve`: OpenAI-compatible server over the engine; only built with REASONREC_TORCH.
 void add_serve_command(CLI::App& app);
 

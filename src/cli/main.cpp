@@ -32,9 +32,11 @@ int run(int argc, char** argv) {
   reasonrec::cli::add_align_command(app);
   reasonrec::cli::add_report_command(app);
   reasonrec::cli::add_annotate_command(app);
+  reasonrec::cli::add_distil_command(app);
 #ifdef REASONREC_HAVE_TORCH
   reasonrec::cli::add_generate_command(app);
   reasonrec::cli::add_serve_command(app);
+  reasonrec::cli::add_train_command(app);
 #endif
 
   try {

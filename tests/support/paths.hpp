@@ -19,6 +19,9 @@ inline std::filesystem::path shared_data(const std::string& relative) {
 // A fresh, empty scratch directory under the build tree, unique to the running test.
 std::filesystem::path scratch_dir();
 
+// A file's bytes ("" when it cannot be read: the caller's expectation then fails on it).
+std::string read_text(const std::filesystem::path& path);
+
 // Path of the reasonrec binary under test.
 inline std::string reasonrec_bin() {
   if (const char* env = std::getenv("REASONREC_BIN")) return env;

@@ -59,6 +59,8 @@ class T5Model {
   std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
   // Dropout (config dropout_rate) only while training.
   void set_training(bool training) { training_ = training; }
+  // The dropout rate used while training (config.json's dropout_rate until set).
+  void set_dropout_rate(double rate) { config_.dropout_rate = rate; }
 
   // ids [B, S] int64, mask [B, S] (1 real, 0 padding) -> encoder output [B, S, d_model].
   torch::Tensor encode(const torch::Tensor& ids, const torch::Tensor& mask) const;

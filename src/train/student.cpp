@@ -1,0 +1,44 @@
+#include "train/student.hpp"
+
+#include <algorithm>
+
+#include "engine/checkpoint/checkpoint_dir.hpp"
+#include "train/students.hpp"
+#include "util/error.hpp"
+
+namespace reasonrec::train {
+
+std::pair<torch::Tensor, torch::Tensor> pad_rows(const std::vector<std::vector<std::int32_t>>& rows,
+                                                 std::int64_t pad) {
+  std::size_t longest = 1;
+  for (const auto& r : rows) longest = std::max(longest, r.size());
+  const auto batch = static_cast<std::int64_t>(rows.size());
+  const auto width = static_cast<std::int64_t>(longest);
+  torch::Tensor ids = torch::full({batch, width}, pad, torch::kLong);
+  torch::Tensor mask = torch::zeros({batch, width}, torch::kLong);
+  auto id_acc = ids.accessor<std::int64_t, 2>();
+  auto mask_acc = mask.accessor<std::int64_t, 2>();
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const auto& row = rows[static_cast<std::size_t>(b)];
+    for (std::size_t t = 0; t < row.size(); ++t) {
+      id_acc[b][static_cast<std::int64_t>(t)] = row[t];
+      mask_acc[b][static_cast<std::int64_t>(t)] = 1;
+    }
+  }
+  return {ids, mask};
+}
+
+std::unique_ptr<Student> load_student(const std::filesystem::path& dir,
+                                      std::optional<double> dropout) {
+  const engine::CheckpointDir checkpoint = engine::CheckpointDir::open(dir);
+  const auto type = checkpoint.config().value("model_type", std::string());
+  std::shared_ptr<const engine::Tokenizer> tokenizer = engine::load_tokenizer(dir);
+  if (type == "t5") return make_t5_student(checkpoint, std::move(tokenizer), dropout);
+  if (type == "llama" || type == "qwen2" || type == "mistral") {
+    return make_decoder_student(checkpoint, std::move(tokenizer), dropout);
+  }
+  throw InputError((dir / "config.json").string(), 0,
+                   "model_type '" + type + "' cannot be trained (t5, llama, qwen2, mistral)");
+}
+
+}  // namespace reasonrec::train

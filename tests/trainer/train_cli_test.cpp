@@ -1,0 +1,96 @@
+// `reasonrec train` as the user runs it: the real binary (REASONREC_BIN) in a scratch directory,
+// in pieces with --stop-after / --resume, and its usage errors (exit code 2).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "student_fixtures.hpp"
+#include "support/paths.hpp"
+#include "support/run.hpp"
+
+namespace reasonrec::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> train_args(const fs::path& root) {
+  return {"train",
+          "--data",
+          (root / "sft.jsonl").string(),
+          "--model",
+          (root / "t5").string(),
+          "--out",
+          (root / "out").string(),
+          "--steps",
+          "6",
+          "--batch",
+          "4",
+          "--micro-batch",
+          "2",
+          "--lr",
+          "1e-3",
+          "--threads",
+          "1",
+          "--log-every",
+          "2"};
+}
+
+// The arguments with one flag's value replaced.
+std::vector<std::string> with(std::vector<std::string> args, const std::string& flag,
+                              const std::string& value) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == flag) args[i + 1] = value;
+  }
+  return args;
+}
+
+TEST(TrainCli, TrainsInPiecesAndWritesAModelDirectory) {
+  const fs::path root = scratch_dir();
+  train::fixtures::write_records(root / "sft.jsonl", train::fixtures::eight_records());
+  train::fixtures::write_t5_student(root / "t5", 4);
+  auto args = train_args(root);
+  args.insert(args.end(), {"--stop-after", "2"});
+  RunResult r = run_reasonrec(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("paused at step 2 of 6"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("step 2/6"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(root / "out" / "model.safetensors"));
+
+  r = run_reasonrec(train_args(root));  // checkpoints there and no --resume
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+
+  args = train_args(root);
+  args.push_back("--resume");
+  r = run_reasonrec(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resumed from"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("trained 6 steps on 8 examples"), std::string::npos) << r.out;
+  for (const char* name : {"config.json", "model.safetensors", "tokenizer.json", "train_log.jsonl",
+                           "train_summary.json"}) {
+    EXPECT_TRUE(fs::exists(root / "out" / name)) << name;
+  }
+  const auto summary = nlohmann::json::parse(read_text(root / "out" / "train_summary.json"));
+  EXPECT_EQ(summary.at("steps"), 6);
+  EXPECT_EQ(summary.at("resumed_from"), 2);
+  EXPECT_EQ(summary.at("architecture"), "t5");
+}
+
+TEST(TrainCli, ContradictoryOptionsExitTwoNamingTheFlag) {
+  const fs::path root = scratch_dir();
+  train::fixtures::write_records(root / "sft.jsonl", train::fixtures::eight_records());
+  train::fixtures::write_t5_student(root / "t5", 4);
+  RunResult r = run_reasonrec(with(train_args(root), "--batch", "5"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--micro-batch"), std::string::npos) << r.err;
+  auto args = train_args(root);
+  args.insert(args.end(), {"--schedule", "cosin"});
+  r = run_reasonrec(args);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cosine"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace reasonrec::test
