@@ -12,8 +12,8 @@ packages=(
   # engine: libtorch needs OpenBLAS (netlib BLAS is 40x slower)
   libtorch-dev libopenblas-dev libsentencepiece-dev libicu-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev zstd gzip pigz bc
-  python3 python3-pandas python3-nltk python3-sklearn python3-scipy python3-torch
+  libgtest-dev libgmock-dev libbenchmark-dev zstd gzip pigz bc time
+  python3 python3-pandas python3-nltk python3-sklearn python3-scipy python3-torch python3-numpy
   python3-jinja2
   # the annotation app's browser tests (tests/annotate): headless chromium over WebDriver
   chromium chromium-driver
