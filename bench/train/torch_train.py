@@ -6,8 +6,8 @@
 
 The models are nn.Modules written here with the forward maths of src/engine/model/t5.cpp and
 llama.cpp (T5: relative position buckets, RMSNorm, unscaled attention scores, gated-gelu;
-Llama: RoPE, grouped-query attention, SwiGLU, dropout on attention probabilities and on each
-block's output as the engine's decoder student sets it), loaded from the same safetensors.
+Llama: RoPE, grouped-query attention, SwiGLU, dropout on attention probabilities only, as
+Hugging Face's Llama and the engine's decoder student), loaded from the same safetensors.
 One step is what src/train/trainer.cpp does: batch / micro-batch forward+backward passes, each
 micro-batch's summed cross-entropy divided by the step's label tokens, global-norm clipping at
 1.0, AdamW (0.9, 0.999, 1e-8, no weight decay). Examples are the ids make_models.py wrote
@@ -212,11 +212,11 @@ class Llama(nn.Module):
             scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(hd) + causal
             probs = self.drop(torch.softmax(scores, -1))
             a = torch.matmul(probs, v).transpose(1, 2).reshape(B, T, H * hd)
-            x = x + self.drop(lin(a, self.W(p + "self_attn.o_proj.weight")))
+            x = x + lin(a, self.W(p + "self_attn.o_proj.weight"))
             h = rms_norm(x, self.W(p + "post_attention_layernorm.weight"), eps)
             h = lin(F.silu(lin(h, self.W(p + "mlp.gate_proj.weight"))) * lin(h, self.W(p + "mlp.up_proj.weight")),
                     self.W(p + "mlp.down_proj.weight"))
-            x = x + self.drop(h)
+            x = x + h
         x = rms_norm(x, self.W("model.norm.weight"), eps)
         head = self.W("model.embed_tokens.weight") if c.get("tie_word_embeddings") else self.W("lm_head.weight")
         return x, head

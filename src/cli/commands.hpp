@@ -33,6 +33,8 @@ void add_distil_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 // `train`: fine-tunes a student on libtorch; only built with REASONREC_TORCH.
 void add_train_command(CLI::App& app);
+// `merge`: a LoRA adapter folded into its base model; only built with REASONREC_TORCH.
+void add_merge_command(CLI::App& app);
 // `serve`: OpenAI-compatible server over the engine; only built with REASONREC_TORCH.
 void add_serve_command(CLI::App& app);
 

@@ -18,6 +18,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model;
+  std::string adapter;
   std::string prompt;
   bool chat = false;
   int max_tokens = 128;
@@ -35,7 +36,9 @@ void run_generate(const GenerateArgs& a) {
   if (a.n < 1) throw UsageError("--n must be at least 1");
   if (a.top_p <= 0.0 || a.top_p > 1.0) throw UsageError("--top-p must be in (0, 1]");
   if (a.top_k < 0) throw UsageError("--top-k must not be negative");
-  const engine::LocalModel model = engine::LocalModel::load(a.model);
+  engine::LocalModelOptions options;
+  options.adapter = a.adapter;
+  const engine::LocalModel model = engine::LocalModel::load(a.model, options);
   engine::GenerationSpec spec;
   if (a.chat) {
     const auto chat = engine::model_chat_template(model);
@@ -85,6 +88,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--model", a->model,
                   "Model directory (config.json, model.safetensors, tokenizer)")
       ->required()
+      ->check(InputDirectory());
+  cmd->add_option("--adapter", a->adapter,
+                  "PEFT LoRA adapter directory merged into the model (reasonrec train --lora)")
       ->check(InputDirectory());
   cmd->add_option("--prompt", a->prompt, "Prompt text")->required();
   cmd->add_flag("--chat", a->chat, "Wrap the prompt as a user turn in the model's chat template");

@@ -37,6 +37,7 @@ int run(int argc, char** argv) {
   reasonrec::cli::add_generate_command(app);
   reasonrec::cli::add_serve_command(app);
   reasonrec::cli::add_train_command(app);
+  reasonrec::cli::add_merge_command(app);
 #endif
 
   try {

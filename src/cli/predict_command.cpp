@@ -26,6 +26,7 @@ struct PredictArgs {
   std::string config;
   std::vector<std::string> base_urls;
   std::string model;
+  std::string adapter;
   std::string api;
   std::string api_key_env;
   std::string mode = "cot";
@@ -116,6 +117,7 @@ llm::PredictJob predict_job(const PredictArgs& a) {
   o.progress = parse_progress(a.progress);
   o.fit_context = !a.no_fit_context;
   o.params.constraint = a.constraint;
+  job.in_process.adapter = a.adapter;
 #ifdef REASONREC_HAVE_TORCH
   job.load_model = engine::in_process_backend_factory();
 #endif
@@ -146,6 +148,10 @@ void add_predict_command(CLI::App& app) {
                   "Server base URL, e.g. http://127.0.0.1:8000/v1; repeat for a fleet");
   cmd->add_option("--model", a->model,
                   "Model name sent to the server, or a model directory to run in-process");
+  cmd->add_option("--adapter", a->adapter,
+                  "With --model DIR: a PEFT LoRA adapter directory merged into the model "
+                  "(reasonrec train --lora)")
+      ->check(InputDirectory());
   cmd->add_option("--config", a->config, "Backend settings and price table (TOML, docs/llm.md)")
       ->check(InputFile());
   cmd->add_option("--api", a->api, "chat (default) or completions");

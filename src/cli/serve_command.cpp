@@ -21,6 +21,7 @@ namespace {
 
 struct ServeArgs {
   std::string model;
+  std::string adapter;
   std::string model_name;
   std::string host = "127.0.0.1";
   int port = 8000;
@@ -76,6 +77,7 @@ void run_serve(const ServeArgs& a) {
   }
   engine::LocalModelOptions model_options;
   model_options.max_batch_rows = a.max_batch;
+  model_options.adapter = a.adapter;
   const engine::LocalModel model = engine::LocalModel::load(a.model, model_options);
   std::optional<engine::ChatTemplate> chat;
   try {
@@ -123,6 +125,9 @@ void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "OpenAI-compatible HTTP server over a local model");
   cmd->add_option("--model", a->model, "Model directory (Hugging Face layout)")
       ->required()
+      ->check(InputDirectory());
+  cmd->add_option("--adapter", a->adapter,
+                  "PEFT LoRA adapter directory merged into the model (reasonrec train --lora)")
       ->check(InputDirectory());
   cmd->add_option("--model-name", a->model_name,
                   "Name clients use in \"model\" (default: the directory's name)");

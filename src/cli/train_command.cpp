@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/input_files.hpp"
 #include "train/trainer.hpp"
+#include "util/error.hpp"
 
 namespace reasonrec::cli {
 
@@ -17,10 +18,18 @@ struct TrainArgs {
   std::string schedule = "constant";
   double dropout = 0.25;
   bool keep_dropout = false;
+  std::string lora;
+  std::vector<std::string> lora_targets;
 };
 
 void run_train_command(TrainArgs a) {
   a.options.schedule = train::parse_schedule(a.schedule);
+  if (!a.lora.empty()) {
+    a.options.lora = train::parse_lora(a.lora);
+    if (!a.lora_targets.empty()) a.options.lora->targets = a.lora_targets;
+  } else if (!a.lora_targets.empty()) {
+    throw UsageError("--lora-targets needs --lora r,alpha,dropout");
+  }
   if (a.keep_dropout) {
     a.options.dropout.reset();
   } else {
@@ -30,6 +39,14 @@ void run_train_command(TrainArgs a) {
   if (!s.finished) {
     std::cout << fmt::format("paused at step {} of {}: {} (continue with --resume)\n", s.steps,
                              a.options.steps, s.out.string());
+    return;
+  }
+  if (a.options.lora) {
+    std::cout << fmt::format(
+        "trained {} steps on {} examples: final loss {:.4f}, {:.0f} tokens/s, {:.1f}s\n"
+        "adapter: {} (adapter_config.json, adapter_model.safetensors; use with --adapter or "
+        "reasonrec merge)\n",
+        s.steps, s.examples, s.final_loss, s.tokens_per_second, s.seconds, s.out.string());
     return;
   }
   std::cout << fmt::format(
@@ -62,6 +79,13 @@ void add_train_command(CLI::App& app) {
   model->excludes(init);
   cmd->add_option("--tokenizer", o.tokenizer,
                   "With --init-config: directory holding the tokenizer files");
+  cmd->add_option("--lora", a->lora,
+                  "Train LoRA adapters r,alpha,dropout (e.g. 8,16,0.05) instead of every weight; "
+                  "--out becomes a PEFT adapter directory");
+  cmd->add_option("--lora-targets", a->lora_targets,
+                  "Projections to adapt (PEFT's target_modules: q,v by default; decoders also "
+                  "take q_proj, gate_proj, ...)")
+      ->delimiter(',');
   cmd->add_option("--steps", o.steps, "Optimizer steps")->capture_default_str();
   cmd->add_option("--batch", o.batch, "Examples per optimizer step")->capture_default_str();
   cmd->add_option("--micro-batch", o.micro_batch,

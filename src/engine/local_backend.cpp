@@ -268,6 +268,7 @@ llm::InProcessBackendFactory in_process_backend_factory() {
   return [](const std::filesystem::path& dir, const llm::InProcessOptions& options) {
     LocalModelOptions model_options;
     model_options.max_batch_rows = options.max_batch_rows;
+    model_options.adapter = options.adapter;
     return make_local_backend(dir, model_options);
   };
 }

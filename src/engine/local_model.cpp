@@ -4,6 +4,7 @@
 
 #include "engine/checkpoint/checkpoint_dir.hpp"
 #include "engine/local_model_impl.hpp"
+#include "engine/model/peft_adapter.hpp"
 #include "engine/model/t5_config.hpp"
 #include "util/error.hpp"
 
@@ -37,7 +38,8 @@ namespace {
 std::unique_ptr<LocalModel::Impl> load_t5(CheckpointDir checkpoint,
                                           const LocalModelOptions& options) {
   const std::filesystem::path dir = checkpoint.dir();
-  Seq2SeqModel model = Seq2SeqModel::load(dir, Seq2SeqOptions{options.max_batch_rows});
+  Seq2SeqModel model =
+      Seq2SeqModel::load(dir, Seq2SeqOptions{options.max_batch_rows, options.adapter});
   if (!model.has_tokenizer()) {
     throw InputError((dir / "tokenizer.json").string(), 0,
                      "no tokenizer (tokenizer.json, spiece.model or tokenizer.model) beside the "
@@ -50,6 +52,9 @@ std::unique_ptr<LocalModel::Impl> load_llama(CheckpointDir checkpoint,
                                              const LocalModelOptions& options) {
   const std::filesystem::path dir = checkpoint.dir();
   LlamaModel model = LlamaModel::load(checkpoint);
+  if (!options.adapter.empty()) {
+    merge_adapters(read_peft_adapter(options.adapter, dir, model.named_parameters()));
+  }
   std::shared_ptr<const Tokenizer> tokenizer = load_tokenizer(dir);
 
   GeneratorOptions generator;

@@ -21,7 +21,8 @@
 namespace reasonrec::engine {
 
 struct LocalModelOptions {
-  int max_batch_rows = 16;  // sequences decoded together
+  int max_batch_rows = 16;        // sequences decoded together
+  std::filesystem::path adapter;  // a PEFT LoRA adapter merged into the weights; empty: none
 };
 
 class LocalModel {

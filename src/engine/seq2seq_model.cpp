@@ -10,6 +10,7 @@
 #include "engine/checkpoint/checkpoint_dir.hpp"
 #include "engine/generation/decode_step.hpp"
 #include "engine/generation/sampler.hpp"
+#include "engine/model/peft_adapter.hpp"
 #include "engine/model/t5.hpp"
 #include "engine/tokenizer/tokenizer.hpp"
 #include "util/error.hpp"
@@ -109,6 +110,9 @@ Seq2SeqModel Seq2SeqModel::load(const std::filesystem::path& dir, Seq2SeqOptions
                nullptr,
                {},
                static_cast<std::size_t>(std::max(1, options.max_batch_rows))});
+  if (!options.adapter.empty()) {
+    merge_adapters(read_peft_adapter(options.adapter, dir, impl->model.named_parameters()));
+  }
   if (std::filesystem::exists(dir / "tokenizer.json") ||
       std::filesystem::exists(dir / "spiece.model") ||
       std::filesystem::exists(dir / "tokenizer.model")) {

@@ -17,7 +17,8 @@ namespace reasonrec::engine {
 class Tokenizer;
 
 struct Seq2SeqOptions {
-  int max_batch_rows = 16;  // rows encoded or decoded together
+  int max_batch_rows = 16;        // rows encoded or decoded together
+  std::filesystem::path adapter;  // a PEFT LoRA adapter merged into the weights; empty: none
 };
 
 class Seq2SeqModel {

@@ -62,10 +62,8 @@ torch::Tensor load_f32(const CheckpointDir& checkpoint, std::string_view name,
   return to_tensor(*checkpoint.file_of(name), view, expected_shape);
 }
 
-void save_checkpoint(const std::filesystem::path& dir,
-                     const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
-                     const nlohmann::json& config) {
-  std::filesystem::create_directories(dir);
+void save_tensors(const std::filesystem::path& file,
+                  const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
   // Contiguous CPU float copies (or the tensors themselves when already so) that stay alive
   // while their bytes are written.
   std::vector<torch::Tensor> contiguous;
@@ -83,7 +81,14 @@ void save_checkpoint(const std::filesystem::path& dir,
         std::span<const std::byte>(static_cast<const std::byte*>(cpu.data_ptr()),
                                    static_cast<std::size_t>(cpu.numel()) * sizeof(float))});
   }
-  write_safetensors(dir / "model.safetensors", to_write, {{"format", "pt"}});
+  write_safetensors(file, to_write, {{"format", "pt"}});
+}
+
+void save_checkpoint(const std::filesystem::path& dir,
+                     const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                     const nlohmann::json& config) {
+  std::filesystem::create_directories(dir);
+  save_tensors(dir / "model.safetensors", tensors);
   AtomicFile config_file(dir / "config.json");
   config_file.write(config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   config_file.commit();

@@ -33,6 +33,11 @@ torch::Tensor load_f32(const CheckpointDir& checkpoint, std::string_view name,
 torch::Tensor load_f32(const SafetensorsFile& file, std::string_view name,
                        std::vector<std::int64_t> expected_shape);
 
+// Writes `file` (safetensors, every tensor as contiguous F32, metadata format=pt) atomically.
+// Throws Error for duplicate names or a non-floating tensor.
+void save_tensors(const std::filesystem::path& file,
+                  const std::vector<std::pair<std::string, torch::Tensor>>& tensors);
+
 // Writes dir/config.json and dir/model.safetensors (every tensor as contiguous F32, in the
 // reference layout), each atomically; creates dir when needed. Tensors may live on any device
 // and have any floating dtype. Throws Error for duplicate names or a non-floating tensor.

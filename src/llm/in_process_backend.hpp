@@ -42,7 +42,8 @@ class InProcessBackend : public Backend {
 // How a model directory is loaded. Output constraints are per request
 // (GenerationParams::constraint), so that they are part of the cache key.
 struct InProcessOptions {
-  int max_batch_rows = 16;  // sequences decoded together
+  int max_batch_rows = 16;        // sequences decoded together
+  std::filesystem::path adapter;  // a PEFT LoRA adapter merged into the model; empty: none
 };
 
 // Loads a Hugging Face model directory into an InProcessBackend. Empty in builds without the

@@ -24,6 +24,9 @@ void validate(const PredictJob& job, bool in_process) {
     throw UsageError("--split must be all, train or test");
   }
   if (job.backend.model.empty()) throw UsageError("predict needs --model (or model in --config)");
+  if (!in_process && !job.in_process.adapter.empty()) {
+    throw UsageError("--adapter needs --model to be a model directory (run in-process)");
+  }
   if (in_process) {
     if (!job.load_model) {
       throw UsageError("--model " + job.backend.model +
@@ -59,6 +62,10 @@ PredictJobResult run_predict_job(const PredictJob& job) {
   validate(job, in_process);
   PredictOptions options = job.predict;
   options.model = job.backend.model;
+  if (!job.in_process.adapter.empty()) {
+    // The adapter is part of the model: its answers are cached and recorded apart from the base's.
+    options.model += "+adapter:" + job.in_process.adapter.string();
+  }
   options.api = job.backend.api;
   options.prices = job.backend.prices;
 

@@ -55,8 +55,15 @@ class DecoderStudent final : public Student {
 
   NamedTensors weights() const override { return model_.named_parameters(); }
 
+  void set_adapters(std::shared_ptr<const engine::LowRankAdapters> adapters) override {
+    model_.set_adapters(std::move(adapters));
+  }
+  std::string peft_task_type() const override { return "CAUSAL_LM"; }
+
   void set_training(bool training) override {
-    model_.set_dropout({training, training ? dropout_ : 0.0, training ? dropout_ : 0.0});
+    // Hugging Face's Llama-family models drop out attention probabilities only
+    // (attention_dropout); there is no residual dropout to set.
+    model_.set_dropout({training, training ? dropout_ : 0.0, 0.0});
   }
 
   torch::Tensor loss_sum(const std::vector<const TokenizedPair*>& pairs) const override {

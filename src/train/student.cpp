@@ -28,6 +28,24 @@ std::pair<torch::Tensor, torch::Tensor> pad_rows(const std::vector<std::vector<s
   return {ids, mask};
 }
 
+std::vector<std::string> Student::projection_modules() const {
+  std::vector<std::string> out;
+  const std::string suffix = ".weight";
+  for (const auto& [name, tensor] : weights()) {
+    if (tensor.dim() != 2 || name.size() <= suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    const std::string module = name.substr(0, name.size() - suffix.size());
+    if (module == "shared" || module == "lm_head" || module == "model.embed_tokens" ||
+        module.find("relative_attention_bias") != std::string::npos) {
+      continue;
+    }
+    out.push_back(module);
+  }
+  return out;
+}
+
 std::unique_ptr<Student> load_student(const std::filesystem::path& dir,
                                       std::optional<double> dropout) {
   const engine::CheckpointDir checkpoint = engine::CheckpointDir::open(dir);

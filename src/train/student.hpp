@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/model/low_rank_adapters.hpp"
 #include "engine/tokenizer/tokenizer.hpp"
 #include "train/sft_records.hpp"
 
@@ -45,6 +46,13 @@ class Student {
   // The model's weights under their Hugging Face names (shared, not copies).
   virtual NamedTensors weights() const = 0;
   virtual void set_training(bool training) = 0;
+
+  // Module paths of the weights the model multiplies in its projections (what LoRA can adapt):
+  // every matrix but the embeddings, the output head and T5's relative attention bias.
+  std::vector<std::string> projection_modules() const;
+  virtual void set_adapters(std::shared_ptr<const engine::LowRankAdapters> adapters) = 0;
+  // PEFT's task_type: SEQ_2_SEQ_LM or CAUSAL_LM.
+  virtual std::string peft_task_type() const = 0;
 
   // Summed cross-entropy over every label token of `pairs` (scalar, differentiable).
   virtual torch::Tensor loss_sum(const std::vector<const TokenizedPair*>& pairs) const = 0;

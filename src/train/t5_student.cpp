@@ -46,6 +46,10 @@ class T5Student final : public Student {
 
   NamedTensors weights() const override { return model_.named_parameters(); }
   void set_training(bool training) override { model_.set_training(training); }
+  void set_adapters(std::shared_ptr<const engine::LowRankAdapters> adapters) override {
+    model_.set_adapters(std::move(adapters));
+  }
+  std::string peft_task_type() const override { return "SEQ_2_SEQ_LM"; }
 
   torch::Tensor loss_sum(const std::vector<const TokenizedPair*>& pairs) const override {
     std::vector<std::vector<std::int32_t>> inputs, decoder_inputs, labels;

@@ -14,12 +14,24 @@ enum class Schedule { constant, linear, cosine };
 Schedule parse_schedule(const std::string& name);  // UsageError naming the choices
 std::string schedule_name(Schedule schedule);
 
+// LoRA (PEFT's rules): A random (Kaiming-uniform), B zero, y += alpha/r * dropout(x) A^T B^T on
+// every projection whose module path is a target or ends in "." + target.
+struct LoraOptions {
+  int rank = 8;
+  double alpha = 16.0;
+  double dropout = 0.05;
+  std::vector<std::string> targets = {"q", "v"};  // decoders: q,k,v,o,gate,up,down mean X_proj
+};
+// "r,alpha,dropout" (e.g. "8,16,0.05"); UsageError naming --lora otherwise.
+LoraOptions parse_lora(const std::string& spec);
+
 struct TrainOptions {
   std::filesystem::path data;                        // sft.jsonl (reasonrec distil)
   std::filesystem::path out;                         // the trained model's directory
   std::optional<std::filesystem::path> model;        // initial weights (a Hugging Face directory)
   std::optional<std::filesystem::path> init_config;  // or: config.json to initialise from
   std::optional<std::filesystem::path> tokenizer;    // with init_config: the tokenizer's directory
+  std::optional<LoraOptions> lora;  // train adapters only; out becomes a PEFT adapter directory
 
   std::int64_t steps = 1000;  // optimizer steps
   int batch = 64;             // examples per optimizer step

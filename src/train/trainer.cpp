@@ -11,6 +11,7 @@
 
 #include "engine/weights.hpp"
 #include "train/batch_plan.hpp"
+#include "train/lora.hpp"
 #include "train/lr_schedule.hpp"
 #include "train/model_init.hpp"
 #include "train/sft_records.hpp"
@@ -148,6 +149,8 @@ TrainSummary run_training(const TrainOptions& o, std::ostream& progress) {
     write_initial_model(*o.init_config, *o.tokenizer, source, o.seed);
   }
   std::unique_ptr<Student> student = load_student(source, o.dropout);
+  // After loading: the engine's models set torch to one thread for batch-1 decoding.
+  at::set_num_threads(threads);
 
   const std::vector<SftRecord> records = read_sft_records(o.data);
   std::vector<TokenizedPair> pairs;
@@ -169,18 +172,29 @@ TrainSummary run_training(const TrainOptions& o, std::ostream& progress) {
              << " targets cut to --max-target-tokens " << o.max_target_tokens << "\n";
   }
 
-  const NamedTensors weights = student->weights();
+  // Full fine-tuning trains every weight; LoRA only the adapters, the base stays frozen.
+  CheckpointContent trained{student->architecture(), student->weights(), student->config_json()};
+  std::optional<StudentAdapters> lora;
+  if (o.lora) {
+    lora = attach_lora(*student, *o.lora);
+    trained.kind += "+lora";
+    trained.tensors = lora->trainable;
+    trained.config = peft_adapter_config(*o.lora, *lora, fs::absolute(source).string(),
+                                         student->peft_task_type());
+    progress << "LoRA r=" << o.lora->rank << " alpha=" << o.lora->alpha << " on "
+             << lora->trainable.size() / 2 << " projections\n";
+  }
   std::vector<torch::Tensor> parameters;
-  for (const auto& [name, tensor] : weights) {
+  for (const auto& [name, tensor] : trained.tensors) {
     tensor.requires_grad_(true);
     parameters.push_back(tensor);
   }
-  std::unique_ptr<torch::optim::AdamW> optimizer = make_optimizer(weights, o);
+  std::unique_ptr<torch::optim::AdamW> optimizer = make_optimizer(trained.tensors, o);
 
   TrainerState state;
   if (o.resume && have_checkpoint) {
     const fs::path checkpoint = *latest_training_checkpoint(o.out);
-    state = read_training_checkpoint(checkpoint, *student, *optimizer);
+    state = read_training_checkpoint(checkpoint, trained, *optimizer);
     summary.resumed_from = state.step;
     progress << "resumed from " << checkpoint.string() << " (step " << state.step << ")\n";
   }
@@ -247,21 +261,25 @@ TrainSummary run_training(const TrainOptions& o, std::ostream& progress) {
       progress << line << std::flush;
     }
     if (o.stop_after > 0 && state.step == o.stop_after && state.step < o.steps) {
-      write_training_checkpoint(o.out, *student, *optimizer, state);
+      write_training_checkpoint(o.out, trained, *optimizer, state);
       progress << "stopped after step " << state.step << " (--stop-after); --resume continues\n";
       summary.steps = state.step;
       summary.final_loss = state.last_loss;
       return summary;
     }
     if (o.checkpoint_every > 0 && state.step % o.checkpoint_every == 0 && state.step < o.steps) {
-      write_training_checkpoint(o.out, *student, *optimizer, state);
+      write_training_checkpoint(o.out, trained, *optimizer, state);
     }
   }
   student->set_training(false);
-  write_training_checkpoint(o.out, *student, *optimizer, state);
+  write_training_checkpoint(o.out, trained, *optimizer, state);
   {
     torch::NoGradGuard no_grad;
-    engine::save_checkpoint(o.out, student->weights(), student->config_json());
+    if (lora) {
+      write_peft_adapter(o.out, *lora, trained.config);
+    } else {
+      engine::save_checkpoint(o.out, student->weights(), student->config_json());
+    }
   }
   copy_tokenizer_files(student->source_dir(), o.out);
 
@@ -281,7 +299,8 @@ TrainSummary run_training(const TrainOptions& o, std::ostream& progress) {
                               {"seconds", summary.seconds},
                               {"tokens_per_second", summary.tokens_per_second},
                               {"resumed_from", summary.resumed_from},
-                              {"architecture", student->architecture()}};
+                              {"architecture", student->architecture()},
+                              {"lora", lora.has_value()}};
   write_file_atomically(o.out / "train_summary.json", out.dump(2) + "\n");
   return summary;
 }

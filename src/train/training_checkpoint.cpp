@@ -46,7 +46,7 @@ at::Generator cpu_generator() {
 
 }  // namespace
 
-fs::path write_training_checkpoint(const fs::path& run_dir, const Student& student,
+fs::path write_training_checkpoint(const fs::path& run_dir, const CheckpointContent& content,
                                    torch::optim::Optimizer& optimizer, const TrainerState& state,
                                    int keep) {
   const fs::path root = run_dir / "checkpoints";
@@ -54,7 +54,7 @@ fs::path write_training_checkpoint(const fs::path& run_dir, const Student& stude
   const fs::path final_dir = root / step_name(state.step);
   const fs::path partial = root / (".partial-" + step_name(state.step));
   fs::remove_all(partial);
-  engine::save_checkpoint(partial, student.weights(), student.config_json());
+  engine::save_checkpoint(partial, content.tensors, content.config);
 
   torch::serialize::OutputArchive archive;
   optimizer.save(archive);
@@ -73,7 +73,7 @@ fs::path write_training_checkpoint(const fs::path& run_dir, const Student& stude
                                {"epoch", state.position.epoch},
                                {"micro_batch", state.position.micro_batch},
                                {"last_loss", state.last_loss},
-                               {"architecture", student.architecture()}};
+                               {"architecture", content.kind}};
   write_file_atomically(partial / kStateFile, meta.dump(2) + "\n");
   sync_directory(partial);
 
@@ -110,7 +110,7 @@ std::optional<fs::path> latest_training_checkpoint(const fs::path& run_dir) {
   return dir;
 }
 
-TrainerState read_training_checkpoint(const fs::path& checkpoint, const Student& student,
+TrainerState read_training_checkpoint(const fs::path& checkpoint, const CheckpointContent& content,
                                       torch::optim::Optimizer& optimizer) {
   const fs::path state_file = checkpoint / kStateFile;
   std::ifstream in(state_file);
@@ -121,15 +121,15 @@ TrainerState read_training_checkpoint(const fs::path& checkpoint, const Student&
   } catch (const nlohmann::json::exception& e) {
     throw InputError(state_file.string(), 0, e.what());
   }
-  if (meta.value("architecture", std::string()) != student.architecture()) {
+  if (meta.value("architecture", std::string()) != content.kind) {
     throw InputError(state_file.string(), 0,
                      "checkpoint of a " + meta.value("architecture", std::string("?")) +
-                         " model, but the student is " + student.architecture());
+                         " run, but this run trains " + content.kind);
   }
   const auto weights = engine::SafetensorsFile::open(checkpoint / "model.safetensors");
   {
     torch::NoGradGuard no_grad;
-    for (const auto& [name, tensor] : student.weights()) {
+    for (const auto& [name, tensor] : content.tensors) {
       const std::vector<std::int64_t> shape(tensor.sizes().begin(), tensor.sizes().end());
       tensor.copy_(engine::load_f32(weights, name, shape));
     }

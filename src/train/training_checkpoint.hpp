@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include <torch/torch.h>
 
@@ -24,8 +25,16 @@ struct TrainerState {
 
 // Writes checkpoints/step-<N>/ under `run_dir` (weights, optimizer, torch's CPU generator,
 // state) and points checkpoints/latest at it; keeps the `keep` newest checkpoints.
+// What a checkpoint holds of the model: the trainable tensors (every weight, or the LoRA
+// adapters), the config they belong to, and what trained them (architecture, "+lora").
+struct CheckpointContent {
+  std::string kind;
+  NamedTensors tensors;
+  nlohmann::json config;
+};
+
 std::filesystem::path write_training_checkpoint(const std::filesystem::path& run_dir,
-                                                const Student& student,
+                                                const CheckpointContent& content,
                                                 torch::optim::Optimizer& optimizer,
                                                 const TrainerState& state, int keep = 2);
 
@@ -33,9 +42,10 @@ std::filesystem::path write_training_checkpoint(const std::filesystem::path& run
 std::optional<std::filesystem::path> latest_training_checkpoint(
     const std::filesystem::path& run_dir);
 
-// Restores weights (in place), optimizer state and the generator from `checkpoint`; returns its
-// state. InputError naming the file when it does not match the student.
+// Restores the tensors of `content` (in place), optimizer state and the generator from
+// `checkpoint`; returns its state. InputError naming the file when it does not match.
 TrainerState read_training_checkpoint(const std::filesystem::path& checkpoint,
-                                      const Student& student, torch::optim::Optimizer& optimizer);
+                                      const CheckpointContent& content,
+                                      torch::optim::Optimizer& optimizer);
 
 }  // namespace reasonrec::train

@@ -2,7 +2,14 @@
 // in pieces with --stop-after / --resume, and its usage errors (exit code 2).
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -90,6 +97,53 @@ TEST(TrainCli, ContradictoryOptionsExitTwoNamingTheFlag) {
   r = run_reasonrec(args);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("cosine"), std::string::npos) << r.err;
+}
+
+// Starts the CLI with these arguments (stdout and stderr to /dev/null) and kills it with SIGKILL
+// after `delay`; returns whether it was still running then.
+bool run_and_kill(const std::vector<std::string>& args, std::chrono::milliseconds delay) {
+  std::vector<std::string> argv = {reasonrec_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> raw;
+  for (auto& a : argv) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(raw[0], raw.data());
+    _exit(127);
+  }
+  std::this_thread::sleep_for(delay);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFSIGNALED(status);
+}
+
+TEST(TrainCli, KilledWhileCheckpointingEveryStepItResumesFromAWholeCheckpoint) {
+  const fs::path root = scratch_dir();
+  train::fixtures::write_records(root / "sft.jsonl", train::fixtures::eight_records());
+  train::fixtures::write_t5_student(root / "t5", 4);
+  auto args = with(train_args(root), "--steps", "100000");
+  args.insert(args.end(), {"--checkpoint-every", "1", "--resume"});
+  int killed = 0;
+  for (const int ms : {1500, 1900, 2300, 2700, 3100}) {
+    killed += run_and_kill(args, std::chrono::milliseconds(ms)) ? 1 : 0;
+  }
+  EXPECT_GT(killed, 0);
+  std::ifstream latest_file(root / "out" / "checkpoints" / "latest");
+  std::string latest;
+  std::getline(latest_file, latest);
+  ASSERT_EQ(latest.rfind("step-", 0), 0u) << latest;  // killed runs reached a checkpoint
+  const long step = std::stol(latest.substr(5));
+  // The latest checkpoint loads (weights, optimizer, state) and training goes on from it.
+  const RunResult r = run_reasonrec(
+      with(with(args, "--steps", std::to_string(step + 2)), "--checkpoint-every", "0"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resumed from"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(root / "out" / "model.safetensors"));
 }
 
 }  // namespace

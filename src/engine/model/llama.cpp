@@ -543,7 +543,15 @@ torch::Tensor LlamaModel::logits(const torch::Tensor& hidden) const {
 
 std::vector<torch::Tensor> LlamaModel::project(const torch::Tensor& x,
                                                std::initializer_list<WeightAndBias> weights) const {
-  return engine::project(matvec_.get(), x, weights);
+  std::vector<torch::Tensor> out = engine::project(matvec_.get(), x, weights);
+  if (adapters_) {
+    std::size_t i = 0;
+    for (const auto& [weight, bias] : weights) {
+      out[i] = adapters_->apply(weight, x, out[i], dropout_.training);
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace reasonrec::engine

@@ -15,6 +15,7 @@
 
 #include "engine/checkpoint/checkpoint_dir.hpp"
 #include "engine/model/llama_config.hpp"
+#include "engine/model/low_rank_adapters.hpp"
 #include "engine/model/matvec.hpp"
 #include "engine/model/projection.hpp"
 
@@ -95,6 +96,10 @@ class LlamaModel {
   std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
 
   void set_dropout(DropoutOptions dropout) { dropout_ = dropout; }
+  // LoRA adapters on projections (training, or an unmerged adapter); null: none.
+  void set_adapters(std::shared_ptr<const LowRankAdapters> adapters) {
+    adapters_ = std::move(adapters);
+  }
 
   // Single-row products (batch-1 decoding) through MatVec (the default) or, when off, through
   // torch::mv and BLAS: bench/decode compares the two.
@@ -138,6 +143,7 @@ class LlamaModel {
   float attention_factor_ = 1.0f;
   DropoutOptions dropout_;
   std::shared_ptr<MatVec> matvec_;  // shared by copies; threads start on first use
+  std::shared_ptr<const LowRankAdapters> adapters_;
 };
 
 // Sets libtorch's intra-op threads to 1 (OpenBLAS threads its own GEMMs): the default mix of

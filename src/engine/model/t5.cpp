@@ -210,13 +210,26 @@ torch::Tensor T5Model::position_bias(std::int64_t query_start, std::int64_t quer
 }
 
 torch::Tensor T5Model::project(const torch::Tensor& x, const torch::Tensor& w) const {
-  return engine::project(matvec_.get(), x, {{w, torch::Tensor()}})[0];
+  return project_all(x, {{w, torch::Tensor()}})[0];
+}
+
+std::vector<torch::Tensor> T5Model::project_all(
+    const torch::Tensor& x, std::initializer_list<WeightAndBias> weights) const {
+  std::vector<torch::Tensor> out = engine::project(matvec_.get(), x, weights);
+  if (adapters_) {
+    std::size_t i = 0;
+    for (const auto& [weight, bias] : weights) {
+      out[i] = adapters_->apply(weight, x, out[i], training_);
+      ++i;
+    }
+  }
+  return out;
 }
 
 torch::Tensor T5Model::feed_forward(const FeedForward& ff, const torch::Tensor& x) const {
   torch::Tensor h;
   if (config_.gated) {
-    const auto both = engine::project(matvec_.get(), x, {{ff.wi_0, {}}, {ff.wi_1, {}}});
+    const auto both = project_all(x, {{ff.wi_0, {}}, {ff.wi_1, {}}});
     h = activate(both[0], config_.activation) * both[1];
   } else {
     h = activate(project(x, ff.wi), config_.activation);
@@ -320,7 +333,7 @@ torch::Tensor T5Model::decode(const torch::Tensor& ids, T5DecoderCache& cache) c
     const DecoderBlock& b = decoder_[l];
     const torch::Tensor n = rms_norm(x, b.self_norm, config_.layer_norm_epsilon);
     const Attention& self = b.self_attention;
-    const auto qkv = engine::project(matvec_.get(), n, {{self.q, {}}, {self.k, {}}, {self.v, {}}});
+    const auto qkv = project_all(n, {{self.q, {}}, {self.k, {}}, {self.v, {}}});
     cache.self_keys[l] = torch::cat({cache.self_keys[l], split_heads(qkv[1], h, dk)}, 2);
     cache.self_values[l] = torch::cat({cache.self_values[l], split_heads(qkv[2], h, dk)}, 2);
     const torch::Tensor a =

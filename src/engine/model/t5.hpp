@@ -11,7 +11,9 @@
 #include <torch/torch.h>
 
 #include "engine/checkpoint/checkpoint_dir.hpp"
+#include "engine/model/low_rank_adapters.hpp"
 #include "engine/model/matvec.hpp"
+#include "engine/model/projection.hpp"
 #include "engine/model/t5_config.hpp"
 
 namespace reasonrec::engine {
@@ -61,6 +63,10 @@ class T5Model {
   void set_training(bool training) { training_ = training; }
   // The dropout rate used while training (config.json's dropout_rate until set).
   void set_dropout_rate(double rate) { config_.dropout_rate = rate; }
+  // LoRA adapters on projections (training, or an unmerged adapter); null: none.
+  void set_adapters(std::shared_ptr<const LowRankAdapters> adapters) {
+    adapters_ = std::move(adapters);
+  }
 
   // ids [B, S] int64, mask [B, S] (1 real, 0 padding) -> encoder output [B, S, d_model].
   torch::Tensor encode(const torch::Tensor& ids, const torch::Tensor& mask) const;
@@ -83,6 +89,9 @@ class T5Model {
   torch::Tensor feed_forward(const FeedForward& ff, const torch::Tensor& x) const;
   // x W^T: MatVec for a single row (batch-1 decoding), BLAS otherwise.
   torch::Tensor project(const torch::Tensor& x, const torch::Tensor& w) const;
+  // The same for several weights in one MatVec job, each with its adapter.
+  std::vector<torch::Tensor> project_all(const torch::Tensor& x,
+                                         std::initializer_list<WeightAndBias> weights) const;
 
   T5Config config_;
   torch::Tensor shared_;
@@ -93,6 +102,7 @@ class T5Model {
   torch::Tensor encoder_final_norm_, decoder_final_norm_;
   bool training_ = false;
   std::shared_ptr<MatVec> matvec_;  // shared by copies; threads start on first use
+  std::shared_ptr<const LowRankAdapters> adapters_;
 };
 
 // transformers' _relative_position_bucket over an int64 tensor of key - query offsets.
