@@ -41,6 +41,11 @@ void run_train_command(TrainArgs a) {
                              a.options.steps, s.out.string());
     return;
   }
+  if (s.best_value) {
+    std::cout << fmt::format("best {} {:.4f} at step {}{}: {}\n", a.options.eval_metric,
+                             *s.best_value, s.best_step, s.stopped_early ? " (stopped early)" : "",
+                             (s.out / "best").string());
+  }
   if (a.options.lora) {
     std::cout << fmt::format(
         "trained {} steps on {} examples: final loss {:.4f}, {:.0f} tokens/s, {:.1f}s\n"
@@ -109,6 +114,19 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-target-tokens", o.max_target_tokens,
                   "Targets longer than this are cut (counted)")
+      ->capture_default_str();
+  cmd->add_option("--eval", o.eval,
+                  "Validation records (sft format with `rating`): rating metrics from the "
+                  "student's rating-token probabilities every --eval-every steps; the best model "
+                  "is kept in OUT/best")
+      ->check(InputFile());
+  cmd->add_option("--eval-every", o.eval_every, "Steps between validations")->capture_default_str();
+  cmd->add_option("--eval-metric", o.eval_metric,
+                  "What `best` means: rmse, mae, loss (lower) or accuracy, macro_f1, "
+                  "binary_accuracy, binary_f1, binary_auc, ovr_auc (higher)")
+      ->capture_default_str();
+  cmd->add_option("--early-stop", o.early_stop,
+                  "Stop after this many validations without a better --eval-metric; 0 = never")
       ->capture_default_str();
   cmd->add_option("--checkpoint-every", o.checkpoint_every,
                   "Checkpoint every K steps (0 = only at the end); the last two are kept")

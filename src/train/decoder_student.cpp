@@ -66,28 +66,33 @@ class DecoderStudent final : public Student {
     model_.set_dropout({training, training ? dropout_ : 0.0, 0.0});
   }
 
-  torch::Tensor loss_sum(const std::vector<const TokenizedPair*>& pairs) const override {
-    std::vector<std::vector<std::int32_t>> rows, label_rows;
+  torch::Tensor label_logits(const std::vector<const TokenizedPair*>& pairs) const override {
+    std::vector<std::vector<std::int32_t>> rows;
+    std::size_t longest_labels = 1;
     for (const TokenizedPair* p : pairs) {
       std::vector<std::int32_t> row = p->input;
       row.insert(row.end(), p->labels.begin(), p->labels.end());
-      std::vector<std::int32_t> labels(p->input.size(), -100);
-      labels.insert(labels.end(), p->labels.begin(), p->labels.end());
       rows.push_back(std::move(row));
-      label_rows.push_back(std::move(labels));
+      longest_labels = std::max(longest_labels, p->labels.size());
     }
     const auto [tokens, mask] = pad_rows(rows, 0);
-    const auto [label_ids, label_mask] = pad_rows(label_rows, -100);
     const torch::Tensor positions =
         torch::arange(tokens.size(1), torch::kLong).unsqueeze(0).expand_as(tokens).contiguous();
     engine::KvCache cache = model_.make_cache(tokens.size(0), tokens.size(1));
     const torch::Tensor hidden = model_.forward(tokens, positions, mask.to(torch::kBool), cache);
-    const std::int64_t t = tokens.size(1);
-    const torch::Tensor logits = model_.logits(hidden.narrow(1, 0, t - 1));
-    const torch::Tensor targets = label_ids.narrow(1, 1, t - 1);
-    return torch::nn::functional::cross_entropy(
-        logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
-        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));
+    // Row b's labels are predicted from the positions just before them: input - 1 onwards.
+    std::vector<torch::Tensor> aligned;
+    const auto width = static_cast<std::int64_t>(longest_labels);
+    for (std::size_t b = 0; b < pairs.size(); ++b) {
+      const auto start = static_cast<std::int64_t>(pairs[b]->input.size()) - 1;
+      const auto count = static_cast<std::int64_t>(pairs[b]->labels.size());
+      torch::Tensor h = hidden[static_cast<std::int64_t>(b)].narrow(0, start, count);
+      if (count < width) {
+        h = torch::cat({h, torch::zeros({width - count, h.size(1)}, h.options())});
+      }
+      aligned.push_back(h);
+    }
+    return model_.logits(torch::stack(aligned));
   }
 
   nlohmann::json config_json() const override { return config_; }

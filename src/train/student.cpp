@@ -28,6 +28,18 @@ std::pair<torch::Tensor, torch::Tensor> pad_rows(const std::vector<std::vector<s
   return {ids, mask};
 }
 
+torch::Tensor Student::loss_sum(const std::vector<const TokenizedPair*>& pairs) const {
+  std::vector<std::vector<std::int32_t>> labels;
+  for (const TokenizedPair* p : pairs) labels.push_back(p->labels);
+  const auto [label_ids, label_mask] = pad_rows(labels, 0);
+  const torch::Tensor targets =
+      torch::where(label_mask.to(torch::kBool), label_ids, torch::full({}, -100, torch::kLong));
+  const torch::Tensor logits = label_logits(pairs);
+  return torch::nn::functional::cross_entropy(
+      logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));
+}
+
 std::vector<std::string> Student::projection_modules() const {
   std::vector<std::string> out;
   const std::string suffix = ".weight";

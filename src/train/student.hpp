@@ -54,8 +54,12 @@ class Student {
   // PEFT's task_type: SEQ_2_SEQ_LM or CAUSAL_LM.
   virtual std::string peft_task_type() const = 0;
 
+  // Logits [B, L, vocab], L the longest label row: position t of row b predicts labels[t] of
+  // pairs[b] (positions past a row's labels are padding).
+  virtual torch::Tensor label_logits(const std::vector<const TokenizedPair*>& pairs) const = 0;
+
   // Summed cross-entropy over every label token of `pairs` (scalar, differentiable).
-  virtual torch::Tensor loss_sum(const std::vector<const TokenizedPair*>& pairs) const = 0;
+  torch::Tensor loss_sum(const std::vector<const TokenizedPair*>& pairs) const;
 
   // The model's config.json as loaded, with `dropout` written in where the family keeps it.
   virtual nlohmann::json config_json() const = 0;

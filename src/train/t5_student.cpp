@@ -51,26 +51,20 @@ class T5Student final : public Student {
   }
   std::string peft_task_type() const override { return "SEQ_2_SEQ_LM"; }
 
-  torch::Tensor loss_sum(const std::vector<const TokenizedPair*>& pairs) const override {
-    std::vector<std::vector<std::int32_t>> inputs, decoder_inputs, labels;
+  torch::Tensor label_logits(const std::vector<const TokenizedPair*>& pairs) const override {
+    std::vector<std::vector<std::int32_t>> inputs, decoder_inputs;
     const std::int32_t start = model_.config().decoder_start_token_id;
     for (const TokenizedPair* p : pairs) {
       inputs.push_back(p->input);
       std::vector<std::int32_t> shifted{start};
       shifted.insert(shifted.end(), p->labels.begin(), p->labels.end() - 1);
       decoder_inputs.push_back(std::move(shifted));
-      labels.push_back(p->labels);
     }
     const auto pad = static_cast<std::int64_t>(model_.config().pad_token_id);
     const auto [ids, mask] = pad_rows(inputs, pad);
     const auto [dec_ids, dec_mask] = pad_rows(decoder_inputs, pad);
-    const auto [label_ids, label_mask] = pad_rows(labels, pad);
-    const torch::Tensor targets =
-        torch::where(label_mask.to(torch::kBool), label_ids, torch::full({}, -100, torch::kLong));
-    const torch::Tensor logits = model_.forward(ids, mask, dec_ids);
-    return torch::nn::functional::cross_entropy(
-        logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
-        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));
+    // The decoder reads as many tokens as there are labels: its positions are the labels'.
+    return model_.forward(ids, mask, dec_ids);
   }
 
   nlohmann::json config_json() const override { return config_; }

@@ -45,6 +45,14 @@ struct TrainOptions {
   int max_input_tokens = 512;
   int max_target_tokens = 256;
 
+  // Validation: sft-format records with `rating` (the paper's rating-token method), every
+  // eval_every steps; the best model by eval_metric is kept in out/best; early_stop > 0 ends
+  // the run after that many evaluations without improvement.
+  std::optional<std::filesystem::path> eval;
+  std::int64_t eval_every = 100;
+  std::string eval_metric = "rmse";
+  std::int64_t early_stop = 0;
+
   std::int64_t checkpoint_every = 0;  // 0: only at the end
   // Stop after this many steps with a checkpoint, to continue later with --resume (training in
   // pieces on a machine lent for a while); 0: run to --steps.
@@ -65,8 +73,11 @@ struct TrainSummary {
   double final_loss = 0.0;
   double seconds = 0.0;
   double tokens_per_second = 0.0;
-  std::int64_t resumed_from = 0;  // step the run resumed at; 0 for a fresh run
-  bool finished = false;          // false when --stop-after paused it before --steps
+  std::int64_t resumed_from = 0;     // step the run resumed at; 0 for a fresh run
+  bool finished = false;             // false when --stop-after paused it before --steps
+  bool stopped_early = false;        // --early-stop ended it before --steps
+  std::optional<double> best_value;  // --eval: the best --eval-metric, at best_step
+  std::int64_t best_step = 0;
   std::filesystem::path out;
 };
 

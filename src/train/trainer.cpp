@@ -18,6 +18,7 @@
 #include "train/student.hpp"
 #include "train/training_checkpoint.hpp"
 #include "train/training_log.hpp"
+#include "train/validation.hpp"
 #include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
@@ -46,6 +47,13 @@ void check_options(const TrainOptions& o) {
   }
   if (o.weight_decay < 0.0 || o.clip < 0.0) {
     throw UsageError("--weight-decay and --clip must not be negative");
+  }
+  if (o.eval) {
+    if (o.eval_every <= 0) throw UsageError("--eval-every must be positive");
+    if (o.early_stop < 0) throw UsageError("--early-stop must not be negative");
+    metric_value(eval::RatingMetrics{}, 0.0, o.eval_metric);  // UsageError for an unknown name
+  } else if (o.early_stop > 0) {
+    throw UsageError("--early-stop needs --eval");
   }
   if (o.device != "cpu" && o.device != "cuda") {
     throw UsageError("--device: unknown device '" + o.device + "' (cpu, cuda)");
@@ -172,6 +180,21 @@ TrainSummary run_training(const TrainOptions& o, std::ostream& progress) {
              << " targets cut to --max-target-tokens " << o.max_target_tokens << "\n";
   }
 
+  std::optional<ValidationSet> validation;
+  if (o.eval) {
+    validation = prepare_validation(*student, read_sft_records(*o.eval), o.max_input_tokens,
+                                    o.max_target_tokens);
+    if (validation->pairs.empty()) {
+      throw InputError(o.eval->string(), 0,
+                       "no record has a rating (1..5) that its target ends with as one token");
+    }
+    progress << "eval: " << validation->pairs.size() << " records from " << o.eval->string()
+             << (validation->skipped ? " (" + std::to_string(validation->skipped) +
+                                           " without a usable rating skipped)"
+                                     : std::string())
+             << ", every " << o.eval_every << " steps, best by " << o.eval_metric << "\n";
+  }
+
   // Full fine-tuning trains every weight; LoRA only the adapters, the base stays frozen.
   CheckpointContent trained{student->architecture(), student->weights(), student->config_json()};
   std::optional<StudentAdapters> lora;
@@ -199,6 +222,17 @@ TrainSummary run_training(const TrainOptions& o, std::ostream& progress) {
     progress << "resumed from " << checkpoint.string() << " (step " << state.step << ")\n";
   }
   TrainingLog log(o.out / "train_log.jsonl", state.step);
+
+  // The trained model as a directory: a Hugging Face model, or a PEFT adapter for LoRA.
+  auto write_model = [&](const fs::path& dir) {
+    torch::NoGradGuard no_grad;
+    if (lora) {
+      write_peft_adapter(dir, *lora, trained.config);
+    } else {
+      engine::save_checkpoint(dir, student->weights(), student->config_json());
+    }
+    copy_tokenizer_files(student->source_dir(), dir);
+  };
 
   MicroBatchReader reader(lengths, o.micro_batch, o.seed);
   const int accumulation = o.batch / o.micro_batch;
@@ -260,6 +294,41 @@ TrainSummary run_training(const TrainOptions& o, std::ostream& progress) {
                     rate, clock_text(per_step * static_cast<double>(o.steps - state.step)).c_str());
       progress << line << std::flush;
     }
+    if (validation && (state.step % o.eval_every == 0 || state.step == o.steps)) {
+      const Validation v = validate(*student, *validation, o.micro_batch);
+      const double value = metric_value(v.metrics, v.loss, o.eval_metric);
+      const bool better =
+          !state.best_value ||
+          (higher_is_better(o.eval_metric) ? value > *state.best_value : value < *state.best_value);
+      if (better) {
+        state.best_value = value;
+        state.best_step = state.step;
+        state.evals_since_best = 0;
+        write_model(o.out / "best");
+      } else {
+        ++state.evals_since_best;
+      }
+      nlohmann::json line = {{"step", state.step}, {"eval_loss", v.loss}};
+      for (const auto& [name, metric] : eval::named_values(v.metrics)) {
+        line["eval_" + name] = metric ? nlohmann::json(*metric) : nlohmann::json(nullptr);
+      }
+      log.append(line);
+      char text[240];
+      std::snprintf(text, sizeof text,
+                    "eval step %lld: loss %.4f  rmse %.4f  accuracy %.4f  %s %.4f  (best %.4f at "
+                    "step %lld)\n",
+                    static_cast<long long>(state.step), v.loss, v.metrics.rmse, v.metrics.accuracy,
+                    o.eval_metric.c_str(), value, *state.best_value,
+                    static_cast<long long>(state.best_step));
+      progress << text << std::flush;
+      if (o.early_stop > 0 && state.evals_since_best >= o.early_stop) {
+        progress << "early stop: no better " << o.eval_metric << " in " << o.early_stop
+                 << " evaluations; the best model (step " << state.best_step << ") is in "
+                 << (o.out / "best").string() << "\n";
+        summary.stopped_early = true;
+        break;
+      }
+    }
     if (o.stop_after > 0 && state.step == o.stop_after && state.step < o.steps) {
       write_training_checkpoint(o.out, trained, *optimizer, state);
       progress << "stopped after step " << state.step << " (--stop-after); --resume continues\n";
@@ -273,34 +342,34 @@ TrainSummary run_training(const TrainOptions& o, std::ostream& progress) {
   }
   student->set_training(false);
   write_training_checkpoint(o.out, trained, *optimizer, state);
-  {
-    torch::NoGradGuard no_grad;
-    if (lora) {
-      write_peft_adapter(o.out, *lora, trained.config);
-    } else {
-      engine::save_checkpoint(o.out, student->weights(), student->config_json());
-    }
-  }
-  copy_tokenizer_files(student->source_dir(), o.out);
+  write_model(o.out);
 
   summary.steps = state.step;
   summary.final_loss = state.last_loss;
   summary.finished = true;
+  summary.best_value = state.best_value;
+  summary.best_step = state.best_step;
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const double loop_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_started).count();
   summary.tokens_per_second = static_cast<double>(tokens_done) / std::max(loop_seconds, 1e-9);
-  const nlohmann::json out = {{"steps", summary.steps},
-                              {"examples", summary.examples},
-                              {"truncated_inputs", summary.truncated_inputs},
-                              {"truncated_targets", summary.truncated_targets},
-                              {"final_loss", summary.final_loss},
-                              {"seconds", summary.seconds},
-                              {"tokens_per_second", summary.tokens_per_second},
-                              {"resumed_from", summary.resumed_from},
-                              {"architecture", student->architecture()},
-                              {"lora", lora.has_value()}};
+  const nlohmann::json out = {
+      {"steps", summary.steps},
+      {"examples", summary.examples},
+      {"truncated_inputs", summary.truncated_inputs},
+      {"truncated_targets", summary.truncated_targets},
+      {"final_loss", summary.final_loss},
+      {"seconds", summary.seconds},
+      {"tokens_per_second", summary.tokens_per_second},
+      {"resumed_from", summary.resumed_from},
+      {"architecture", student->architecture()},
+      {"lora", lora.has_value()},
+      {"stopped_early", summary.stopped_early},
+      {"eval_metric", o.eval ? nlohmann::json(o.eval_metric) : nlohmann::json(nullptr)},
+      {"best_value",
+       summary.best_value ? nlohmann::json(*summary.best_value) : nlohmann::json(nullptr)},
+      {"best_step", summary.best_step}};
   write_file_atomically(o.out / "train_summary.json", out.dump(2) + "\n");
   return summary;
 }

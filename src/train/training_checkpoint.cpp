@@ -73,6 +73,10 @@ fs::path write_training_checkpoint(const fs::path& run_dir, const CheckpointCont
                                {"epoch", state.position.epoch},
                                {"micro_batch", state.position.micro_batch},
                                {"last_loss", state.last_loss},
+                               {"best_value", state.best_value ? nlohmann::json(*state.best_value)
+                                                               : nlohmann::json(nullptr)},
+                               {"best_step", state.best_step},
+                               {"evals_since_best", state.evals_since_best},
                                {"architecture", content.kind}};
   write_file_atomically(partial / kStateFile, meta.dump(2) + "\n");
   sync_directory(partial);
@@ -149,6 +153,11 @@ TrainerState read_training_checkpoint(const fs::path& checkpoint, const Checkpoi
   state.position.epoch = meta.at("epoch").get<std::int64_t>();
   state.position.micro_batch = meta.at("micro_batch").get<std::int64_t>();
   state.last_loss = meta.value("last_loss", 0.0);
+  if (meta.contains("best_value") && meta["best_value"].is_number()) {
+    state.best_value = meta["best_value"].get<double>();
+  }
+  state.best_step = meta.value("best_step", std::int64_t{0});
+  state.evals_since_best = meta.value("evals_since_best", std::int64_t{0});
   return state;
 }
 

@@ -21,6 +21,11 @@ struct TrainerState {
   std::int64_t step = 0;  // optimizer steps done
   DataPosition position;  // the next micro-batch to read
   double last_loss = 0.0;
+  // Validation (--eval): the best value of --eval-metric so far, its step, and the evaluations
+  // since it (for --early-stop).
+  std::optional<double> best_value;
+  std::int64_t best_step = 0;
+  std::int64_t evals_since_best = 0;
 };
 
 // Writes checkpoints/step-<N>/ under `run_dir` (weights, optimizer, torch's CPU generator,

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -197,6 +198,62 @@ TEST(Trainer, RecordsWithoutAPromptNameTheirLine) {
     EXPECT_EQ(e.line(), 4u);
     EXPECT_THAT(e.what(), testing::HasSubstr("prompt"));
   }
+}
+
+// The eight pairs with their true ratings (the last digit of each target).
+fs::path rated_records(const fs::path& path) {
+  auto records = fixtures::eight_records();
+  for (auto& r : records) {
+    const std::string target = r["target"];
+    r["rating"] = target.back() - '0';
+  }
+  return fixtures::write_records(path, records);
+}
+
+TEST(Trainer, ValidationLogsRatingMetricsAndKeepsTheBestModel) {
+  const fs::path root = test::scratch_dir();
+  TrainOptions o = overfit_options(rated_records(root / "sft.jsonl"), root / "out");
+  o.model = fixtures::write_t5_student(root / "t5", 11);
+  o.eval = o.data;
+  o.eval_every = 40;
+  std::ostringstream progress;
+  const TrainSummary summary = run_training(o, progress);
+  EXPECT_THAT(progress.str(), testing::HasSubstr("eval: 8 records"));
+  EXPECT_THAT(progress.str(), testing::HasSubstr("eval step 40: loss"));
+  std::ifstream log(o.out / "train_log.jsonl");
+  std::vector<double> rmse;
+  for (std::string line; std::getline(log, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("eval_rmse")) rmse.push_back(j["eval_rmse"].get<double>());
+  }
+  ASSERT_EQ(rmse.size(), 3u);   // steps 40, 80, 120
+  EXPECT_LT(rmse.back(), 0.1);  // it learned the eight ratings
+  EXPECT_LT(rmse.back(), rmse.front());
+  ASSERT_TRUE(summary.best_value.has_value());
+  EXPECT_DOUBLE_EQ(*summary.best_value, *std::min_element(rmse.begin(), rmse.end()));
+  EXPECT_TRUE(fs::exists(o.out / "best" / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(o.out / "best" / "tokenizer.json"));
+}
+
+TEST(Trainer, EarlyStopEndsARunThatStopsImproving) {
+  const fs::path root = test::scratch_dir();
+  TrainOptions o = overfit_options(rated_records(root / "sft.jsonl"), root / "out");
+  o.model = fixtures::write_t5_student(root / "t5", 11);
+  o.eval = o.data;
+  o.eval_every = 2;
+  o.eval_metric = "accuracy";  // discrete: a learning rate of 1e-12 cannot move it
+  o.early_stop = 2;
+  o.lr = 1e-12;
+  o.warmup = 0;
+  std::ostringstream progress;
+  const TrainSummary summary = run_training(o, progress);
+  EXPECT_TRUE(summary.stopped_early);
+  EXPECT_EQ(summary.steps, 6);  // the best at step 2, no better at 4 and 6
+  EXPECT_EQ(summary.best_step, 2);
+  EXPECT_THAT(progress.str(), testing::HasSubstr("early stop"));
+  o.eval_metric = "rmsee";
+  o.out = root / "other";
+  EXPECT_THROW(run_training(o, progress), UsageError);
 }
 
 TEST(ModelInit, UnknownConfigFieldsAndSmallVocabulariesAreRefused) {
