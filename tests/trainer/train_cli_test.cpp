@@ -99,6 +99,43 @@ TEST(TrainCli, ContradictoryOptionsExitTwoNamingTheFlag) {
   EXPECT_NE(r.err.find("cosine"), std::string::npos) << r.err;
 }
 
+TEST(TrainCli, LoraAdapterGeneratesAsItsMergedModel) {
+  const fs::path root = scratch_dir();
+  train::fixtures::write_records(root / "sft.jsonl", train::fixtures::eight_records());
+  train::fixtures::write_t5_student(root / "t5", 4);
+  auto args = with(with(train_args(root), "--lr", "0.05"), "--steps", "3");
+  args.insert(args.end(), {"--lora", "4,8,0", "--lora-targets", "q,v,wo"});
+  RunResult r = run_reasonrec(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("adapter: "), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::exists(root / "out" / "adapter_model.safetensors"));
+
+  r = run_reasonrec({"merge", "--model", (root / "t5").string(), "--adapter",
+                     (root / "out").string(), "--out", (root / "merged").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("merged 21 adapted projections"), std::string::npos) << r.out;
+  auto generate = [&](const std::vector<std::string>& model) {
+    std::vector<std::string> a = {"generate", "--prompt", "the user likes the product",
+                                  "--max-tokens", "12"};
+    a.insert(a.end(), model.begin(), model.end());
+    return run_reasonrec(a);
+  };
+  const RunResult adapted =
+      generate({"--model", (root / "t5").string(), "--adapter", (root / "out").string()});
+  const RunResult merged = generate({"--model", (root / "merged").string()});
+  const RunResult base = generate({"--model", (root / "t5").string()});
+  ASSERT_EQ(adapted.exit_code, 0) << adapted.err;
+  EXPECT_EQ(adapted.out, merged.out);
+  EXPECT_NE(adapted.out, base.out);  // three steps at a large rate moved the greedy output
+
+  // An adapter for another base: exit 1 naming the adapter's config.
+  fs::copy(root / "t5", root / "other");
+  r = run_reasonrec({"merge", "--model", (root / "other").string(), "--adapter",
+                     (root / "out").string(), "--out", (root / "bad").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("adapter_config.json"), std::string::npos) << r.err;
+}
+
 std::string read_latest(const fs::path& run) {
   std::ifstream in(run / "checkpoints" / "latest");
   std::string name;
